@@ -1,0 +1,100 @@
+"""One mechanism that makes every ModelAdmin respect staff scopes (see `portal.scopes`)."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from portal import scopes
+
+
+def _limit_choices(request, db_field, kwargs):
+    related = db_field.related_model
+    if related is None or not scopes.is_registered(related):
+        return
+    base = kwargs.get("queryset")
+    if base is None:
+        base = related._default_manager.all()
+    kwargs["queryset"] = scopes.scoped_queryset(request.user, base, for_change=False)
+
+
+class ScopedFieldsMixin:
+    """Limits foreign-key and many-to-many choices to rows the user may read."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        _limit_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        _limit_choices(request, db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedAdminMixin(ScopedFieldsMixin):
+    """Change lists, object pages and writes limited to the user's scope.
+
+    Reference data (`reference=True`) is readable by all staff; writes always
+    need a scope path, so a model without paths is written by superusers only.
+    """
+
+    def _rule(self):
+        return scopes.rule_for(self.model)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return scopes.scoped_queryset(request.user, qs, for_change=False)
+
+    def has_module_permission(self, request):
+        if request.user.is_superuser:
+            return True
+        if self._rule().superuser_only:
+            return False
+        return super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if self._rule().superuser_only and not request.user.is_superuser:
+            return False
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or scopes.in_scope(request.user, obj, for_change=False)
+
+    def _may_write(self, request, obj):
+        if request.user.is_superuser:
+            return True
+        rule = self._rule()
+        if not rule.has_paths:
+            return False
+        return obj is None or scopes.in_scope(request.user, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._may_write(request, None) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_write(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_write(request, obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.ensure_in_scope(request, obj)
+
+    def ensure_in_scope(self, request, obj):
+        """Refuse a write that would move a row out of the user's reach (the admin view rolls back)."""
+        if not scopes.in_scope(request.user, obj):
+            raise PermissionDenied(_("This would put the record outside the area you look after."))
+
+
+class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class ScopedInlineMixin(ScopedFieldsMixin):
+    """Inlines live inside a scoped parent; they only need their choices limited."""
+
+
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
+    pass

@@ -1,0 +1,70 @@
+"""Staff roles as Django groups whose permissions are declared here, in code.
+
+Each app adds the permissions its staff need with `grant()` (in its AppConfig.ready);
+`sync_role_groups` runs after every migrate and makes the groups match. The
+scope mechanism (portal.scopes) then narrows each permission to the rows a
+person governs.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+STREET_ADMIN = "street_admin"
+STATION_STAFF = "station_staff"
+MERCHANT_STAFF = "merchant_staff"
+ROLES = (STREET_ADMIN, STATION_STAFF, MERCHANT_STAFF)
+
+_permissions = {role: set() for role in ROLES}
+
+
+def grant(role, *perms):
+    """Give a role permissions, as "app_label.codename" strings."""
+    _permissions[role].update(perms)
+
+
+def permissions_of(role):
+    return frozenset(_permissions[role])
+
+
+def group_name(role):
+    return f"role:{role}"
+
+
+def ensure_group(role):
+    return Group.objects.get_or_create(name=group_name(role))[0]
+
+
+def sync_role_groups(**kwargs):
+    for role in ROLES:
+        group = ensure_group(role)
+        wanted = []
+        for perm in sorted(_permissions[role]):
+            app_label, codename = perm.split(".", 1)
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is not None:  # a permission of an app not migrated yet appears on a later sync
+                wanted.append(found)
+        group.permissions.set(wanted)
+
+
+def _view(*models):
+    return [f"{m.split('.')[0]}.view_{m.split('.')[1]}" for m in models]
+
+
+def _crud(*models):
+    out = []
+    for m in models:
+        app, name = m.split(".")
+        out += [f"{app}.{verb}_{name}" for verb in ("view", "add", "change", "delete")]
+    return out
+
+
+# The core's own grants. Reference geography is readable by every role.
+_reference = _view("portal.district", "portal.street", "portal.neighbourhood", "portal.building")
+grant(STREET_ADMIN, *_reference, *_crud("portal.organisation", "portal.staffassignment"),
+      *_view("portal.user", "portal.auditentry"),
+      "portal.view_membership", "portal.change_membership", "portal.view_residence", "portal.change_residence",
+      *_crud("stations.station"), "portal.change_neighbourhood", "portal.change_building", "portal.add_building",
+      "portal.add_neighbourhood")
+grant(STATION_STAFF, *_reference, *_view("portal.organisation", "portal.user"),
+      "portal.view_membership", "portal.change_membership", "portal.view_residence", "portal.change_residence",
+      "stations.view_station", "stations.change_station")
+grant(MERCHANT_STAFF, *_reference, "portal.view_organisation", "portal.change_organisation")

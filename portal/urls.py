@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+app_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("inbox/", views.inbox, name="inbox"),
+        path("inbox/read-all/", views.inbox_mark_read, name="inbox_read_all"),
+        path("inbox/<int:notification_id>/read/", views.inbox_mark_read, name="inbox_read"),
+        path("inbox/<int:notification_id>/open/", views.inbox_open, name="inbox_open"),
+        path("me/", views.profile, name="profile"),
+        path("me/memberships/add/", views.membership_add, name="membership_add"),
+        path("me/residences/add/", views.residence_add, name="residence_add"),
+        path("me/<str:kind>/<int:claim_id>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
+        path("language/", views.set_language, name="set_language"),
+        path("healthz", views.healthz, name="healthz"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(app_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
