@@ -1,3 +1,5 @@
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import scopes, services
-from portal.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from portal.admin_scoping import ScopedAdminMixin, ScopedModelAdmin, ScopedTabularInline
 from portal.models import (
     AuditEntry,
     Building,
@@ -43,6 +45,7 @@ scopes.register(Notification)  # personal inboxes: superusers only
 scopes.register(NotificationDelivery)
 scopes.register(AuditEntry)
 scopes.register(Group)
+scopes.register(EmailAddress)  # login addresses: superusers only
 
 
 @admin.register(District)
@@ -256,3 +259,12 @@ admin.site.unregister(Group)
 class GroupAdmin(ScopedModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["permissions"]
+
+
+# allauth registers its own admin; replace it so it follows the same scope rule as every other admin.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ScopedAdminMixin, BaseEmailAddressAdmin):
+    pass

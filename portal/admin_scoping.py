@@ -2,23 +2,38 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal import scopes
 
 
 def _limit_choices(request, db_field, kwargs):
+    """Offer only rows the user governs, plus the value the field holds now.
+
+    Choices come from the user's *change* scope, not what they may read: a
+    station's staff can read every street but must not move their station into
+    another one. The current value stays valid so a form can be saved unchanged.
+    """
     related = db_field.related_model
     if related is None or not scopes.is_registered(related):
         return
     base = kwargs.get("queryset")
     if base is None:
         base = related._default_manager.all()
-    kwargs["queryset"] = scopes.scoped_queryset(request.user, base, for_change=False)
+    allowed = scopes.scope_q(request.user, related)
+    current = getattr(request, "_scoped_admin_obj", None)
+    if current is not None and isinstance(current, db_field.model) and not db_field.many_to_many:
+        current_pk = getattr(current, db_field.attname, None)
+        if current_pk is not None:
+            allowed |= Q(pk=current_pk)
+    elif current is not None and db_field.many_to_many and current.pk:
+        allowed |= Q(pk__in=getattr(current, db_field.name).values("pk"))
+    kwargs["queryset"] = base.filter(allowed)
 
 
 class ScopedFieldsMixin:
-    """Limits foreign-key and many-to-many choices to rows the user may read."""
+    """Limits foreign-key and many-to-many choices to rows the user may write into."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         _limit_choices(request, db_field, kwargs)
@@ -38,6 +53,11 @@ class ScopedAdminMixin(ScopedFieldsMixin):
 
     def _rule(self):
         return scopes.rule_for(self.model)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form's choice fields need the object to keep its current values valid.
+        request._scoped_admin_obj = obj
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

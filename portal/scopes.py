@@ -119,7 +119,7 @@ def _crosses_many(model, path):
 
 
 def _path_q(model, path, ids, suffix=""):
-    lookup = LOOKUP_SEP.join(p for p in (path or "pk", suffix) if p) + "__in"
+    lookup = (LOOKUP_SEP.join(p for p in (path, suffix) if p) or "pk") + "__in"
     q = Q(**{lookup: ids})
     if path and _crosses_many(model, path):
         # Filter through a subquery so a row reachable twice still appears once.
