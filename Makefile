@@ -40,7 +40,7 @@ check-deploy: $(VENV)/.runtime
 
 ## Refresh translations (needs gettext): extract strings, then compile the catalogues that are committed.
 messages: $(VENV)/.runtime
-	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*'
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 ## Refresh vendored front-end assets from the npm registry (see package.json and scripts/vendor.sh).

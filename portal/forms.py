@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -8,15 +10,19 @@ from portal.models import Neighbourhood, Organisation, mainland_mobile_validator
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=60, required=False,
                                    help_text=_("How staff and other members see you, e.g. 王先生."))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=11, required=False,
-                            validators=[mainland_mobile_validator],
+    # People type numbers with spaces, dashes or +86; tidy first, then check the format.
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        phone = re.sub(r"[\s\-()]", "", self.cleaned_data["phone"])
         if phone.startswith("+86"):
             phone = phone[3:]
+        elif phone.startswith("0086"):
+            phone = phone[4:]
+        if phone:
+            mainland_mobile_validator(phone)
         return phone
 
 
