@@ -31,7 +31,6 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check --diff . || true
 
 ## The production profile must pass Django's deployment checks.
 check-deploy: $(VENV)/.runtime
