@@ -136,6 +136,9 @@ class Neighbourhood(models.Model):
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="neighbourhoods", verbose_name=_("street or town"))
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.NEIGHBOURHOOD)
+    # WGS-84; a reference point for "stations near my neighbourhood / building".
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("neighbourhood or village")
@@ -156,6 +159,9 @@ class Building(models.Model):
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICE)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # WGS-84; a reference point for "stations near my neighbourhood / building".
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("building or park")

@@ -14,10 +14,8 @@ counted in the command's summary.
 """
 
 from collections import Counter
-from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.db import models
 from django.utils import timezone
 
 from portal import services
@@ -113,13 +111,11 @@ def _differs(obj, name, value):
     if field.is_relation:
         return getattr(obj, field.attname) != (value.pk if value is not None else None)
     current = getattr(obj, name)
-    if isinstance(field, models.DecimalField) and value is not None:
-        value = Decimal(value)
     return current != value
 
 
-def _decimal(value):
-    return Decimal(value) if value is not None else None
+def _coordinate(value):
+    return float(value) if value is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -183,8 +179,8 @@ def load_stations(ctx):
                 "building": building,
                 "neighbourhood": neighbourhood,
                 "address": row["address"],
-                "latitude": _decimal(row.get("latitude")),
-                "longitude": _decimal(row.get("longitude")),
+                "latitude": _coordinate(row.get("latitude")),
+                "longitude": _coordinate(row.get("longitude")),
                 "phone": row.get("phone", ""),
                 "description": row.get("description", ""),
                 "is_active": True,
