@@ -34,6 +34,8 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_mark_read(request, notification_id=None):
+    if notification_id is not None:
+        get_object_or_404(selectors.inbox_for(request.user), pk=notification_id)
     services.notification_mark_read(user=request.user, notification_id=notification_id)
     return redirect("portal:inbox")
 

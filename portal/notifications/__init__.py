@@ -61,14 +61,16 @@ def enqueue(delivery_ids):
     """Hand deliveries to the task queue. Returns the ids that could not be published."""
     from portal.tasks import deliver_notification
 
-    failed = []
-    for delivery_id in delivery_ids:
+    delivery_ids = list(delivery_ids)
+    for index, delivery_id in enumerate(delivery_ids):
         try:
             deliver_notification.apply_async(args=[delivery_id], retry=False)
         except Exception:  # broker down or slow: the sweep will try again
-            logger.warning("Could not publish notification delivery %s; the sweep will retry it.", delivery_id, exc_info=True)
-            failed.append(delivery_id)
-    return failed
+            # Stop at the first failure: each further try would wait out the same timeout.
+            logger.warning("Could not publish notification deliveries %s; the sweep will retry them.",
+                           delivery_ids[index:], exc_info=True)
+            return delivery_ids[index:]
+    return []
 
 
 def deliver(delivery_id):
