@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from portal import services
-from portal.demo import data
+from portal.demo import data, stations_seed
 from portal.models import Building, District, Membership, Neighbourhood, Organisation, Residence, StaffAssignment, Street, User
 from stations.models import Station
 
@@ -253,6 +253,22 @@ def _ensure_staff(ctx, user, staff, *, actor):
 
 
 # Run in this order: each loader may use what the ones before it made.
+def load_place_coordinates(ctx):
+    """Give each building and neighbourhood with a station the station's coordinates.
+
+    They are the reference points of "stations near my building / neighbourhood"; the
+    articles locate stations, not the places around them.
+    """
+    for place_model, key in ((Building, "building_id"), (Neighbourhood, "neighbourhood_id")):
+        first_station = {}  # one station per place, the same on every run: the first by slug
+        for slug in sorted(ctx.stations):
+            station = ctx.stations[slug]
+            if getattr(station, key) is not None and station.latitude is not None:
+                first_station.setdefault(getattr(station, key), station)
+        for place_pk, station in first_station.items():
+            ctx.upsert(place_model, {"pk": place_pk}, {"latitude": station.latitude, "longitude": station.longitude})
+
+
 LOADERS = [
     load_districts,
     load_streets,
@@ -262,6 +278,9 @@ LOADERS = [
     load_stations,
     load_accounts,
     load_account_roles,
+    # What the stations offer and when they open: themes, areas, teams, services, hours, holidays.
+    *stations_seed.LOADERS,
+    load_place_coordinates,
 ]
 
 
