@@ -1,12 +1,8 @@
-import re
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -14,32 +10,13 @@ from portal import roles
 from portal.demo import data, seed
 from portal.models import District, Membership, Organisation, Residence, StaffAssignment, User
 from stations.models import Station
+from tests.portal.seed_helpers import row_counts, seed_demo, summary
 
 pytestmark = pytest.mark.django_db
 
 # Shanghai's bounding box, generously: Jinshan and Chongming lie inside, Suzhou and Hangzhou outside.
 LAT_RANGE = (Decimal("30.6"), Decimal("31.9"))
 LNG_RANGE = (Decimal("120.8"), Decimal("122.2"))
-
-
-def seed_demo():
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def summary(output):
-    """{model label: (total, new, updated)} from the command's summary lines."""
-    rows = {}
-    for line in output.splitlines():
-        match = re.match(r"\s+(\S+)\s+(\d+) in all\s+\((\d+) new, (\d+) updated\)", line)
-        if match:
-            rows[match[1]] = tuple(int(n) for n in match.groups()[1:])
-    return rows
-
-
-def row_counts():
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
 
 def test_the_command_loads_the_articles_and_prints_a_summary_and_the_accounts():

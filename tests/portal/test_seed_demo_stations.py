@@ -1,17 +1,14 @@
 """`seed_demo`'s station content: themes, function areas, teams, service menus, opening hours and holidays."""
 
-import re
 from datetime import date, datetime, time
-from io import StringIO
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 
 from portal.demo import data
 from portal.demo import stations_data as content
 from stations.hours import SHANGHAI, open_now_q, opening_state, periods_on
 from stations.models import FunctionArea, OpeningException, OpeningHours, ServiceItem, Station, Team, ThemeTag
+from tests.portal.seed_helpers import row_counts, seed_demo, summary
 
 pytestmark = pytest.mark.django_db
 
@@ -19,26 +16,6 @@ NEW_YEAR = date(2027, 1, 1)
 SPRING_FESTIVAL = [date(2027, 2, day) for day in range(6, 13)]
 HOLIDAYS = [NEW_YEAR, *SPRING_FESTIVAL]
 STATION_MODELS = [ThemeTag, Station.theme_tags.through, FunctionArea, Team, ServiceItem, OpeningHours, OpeningException]
-
-
-def seed_demo():
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def summary(output):
-    """{model label: (total, new, updated)} from the command's summary lines."""
-    rows = {}
-    for line in output.splitlines():
-        match = re.match(r"\s+(\S+)\s+(\d+) in all\s+\((\d+) new, (\d+) updated\)", line)
-        if match:
-            rows[match[1]] = tuple(int(n) for n in match.groups()[1:])
-    return rows
-
-
-def row_counts():
-    return {model._meta.label: model.objects.count() for model in apps.get_models(include_auto_created=True)}
 
 
 def shanghai(*args):
