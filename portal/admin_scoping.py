@@ -11,6 +11,8 @@ from portal import scopes
 def _limit_choices(request, db_field, kwargs):
     """Offer only rows the user governs, plus the value the field holds now.
 
+    Reference data without scope paths (themes, districts) is offered whole.
+
     Choices come from the user's *change* scope, not what they may read: a
     station's staff can read every street but must not move their station into
     another one. The current value stays valid so a form can be saved unchanged.
@@ -21,6 +23,11 @@ def _limit_choices(request, db_field, kwargs):
     base = kwargs.get("queryset")
     if base is None:
         base = related._default_manager.all()
+    rule = scopes.rule_for(related)
+    if rule.reference and not rule.has_paths:
+        # Pure reference data (themes, districts) belongs to no one's area: every member of staff may pick it.
+        kwargs["queryset"] = base
+        return
     allowed = scopes.scope_q(request.user, related)
     current = getattr(request, "_scoped_admin_obj", None)
     if current is not None and isinstance(current, db_field.model) and not db_field.many_to_many:

@@ -8,4 +8,6 @@ def portal(request):
     unread = 0
     if user is not None and user.is_authenticated:
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {"site_name": settings.SITE_NAME, "unread_notifications": unread}
+    # Where the language switcher returns to; a monstrous query string is not worth repeating.
+    next_path = request.get_full_path() if len(request.META.get("QUERY_STRING", "")) <= 1000 else request.path
+    return {"site_name": settings.SITE_NAME, "unread_notifications": unread, "language_next": next_path}

@@ -68,3 +68,13 @@ grant(STATION_STAFF, *_reference, *_view("portal.organisation", "portal.user"),
       "portal.view_membership", "portal.change_membership", "portal.view_residence", "portal.change_residence",
       "stations.view_station", "stations.change_station")
 grant(MERCHANT_STAFF, *_reference, "portal.view_organisation", "portal.change_organisation")
+
+# Stations: what a station offers is kept by its own staff; the street adds and removes stations
+# (and imports them: the import permission is "add", see IMPORT_EXPORT_IMPORT_PERMISSION_CODE).
+# Themes are shared reference data: every role reads them, superusers write them.
+_station_parts = ("stations.openinghours", "stations.openingexception", "stations.functionarea",
+                  "stations.team", "stations.serviceitem", "stations.stationphoto")
+for _role in ROLES:
+    grant(_role, *_view("stations.themetag"))
+grant(STREET_ADMIN, *_crud(*_station_parts))
+grant(STATION_STAFF, *_crud(*_station_parts))

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_filters",
+    "import_export",
     "portal",
     "stations",
 ]
@@ -192,6 +193,32 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Refuse oversized requests instead of parsing them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Station maps, public and in admin (Leaflet, vendored under static/vendor/leaflet).
+# The default tiles are AutoNavi's (高德), which are drawn in GCJ-02, the offset datum Chinese maps
+# must use. Station coordinates are stored in WGS-84 (what phones report), so on these tiles a
+# marker can sit a few hundred metres (~500 m in Shanghai) from the building. Tiles in WGS-84
+# (e.g. OpenStreetMap) show the true position but may not load from inside China.
+STATIONS_TILE_URL = env.str(
+    "STATIONS_TILE_URL",
+    default="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+)
+STATIONS_TILE_SUBDOMAINS = env.list("STATIONS_TILE_SUBDOMAINS", default=["1", "2", "3", "4"])
+STATIONS_TILE_ATTRIBUTION = env.str("STATIONS_TILE_ATTRIBUTION", default="© 高德地图 AutoNavi")
+# Whether the tiles are drawn in GCJ-02: the public maps then shift each WGS-84 marker the same way.
+# Set it to false with WGS-84 tiles such as OpenStreetMap's.
+STATIONS_TILE_GCJ02 = env.bool("STATIONS_TILE_GCJ02", default=True)
+STATIONS_MAP_CENTER = [31.2304, 121.4737]  # People's Square, for a station without coordinates yet
+
+# --- django-import-export: stations come in and go out as CSV/XLSX through the admin.
+# One transaction per file: a single bad row rolls the whole file back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Importing creates rows, exporting reads them: the admin checks these Django permissions,
+# then the resources and querysets narrow them to the user's scope.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A cell starting with "=" is exported without it, so a spreadsheet doesn't run it as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Absolute links in e-mails and notifications.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

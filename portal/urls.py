@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,6 +24,11 @@ app_patterns = (
 
 urlpatterns = [
     path("", include(app_patterns)),
+    path("", include("stations.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    # Uploaded photos in development; production serves /media/ from nginx.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -34,7 +34,7 @@ from portal.models import (
     User,
 )
 from portal.notifications import notify
-from stations.models import Station
+from stations.models import FunctionArea, Station, ThemeTag
 from tests.factories import (
     BuildingFactory,
     DistrictFactory,
@@ -105,6 +105,8 @@ BUILDERS = {
     AuditEntry: lambda s: audit_log(action="test.scope", target=s.station),
     Group: lambda s: Group.objects.get_or_create(name=f"group {s.street.name}")[0],
     EmailAddress: lambda s: EmailAddress.objects.get(user=s.member),
+    ThemeTag: lambda s: ThemeTag.objects.get_or_create(name=f"主题{s.street.name}")[0],
+    FunctionArea: lambda s: FunctionArea.objects.create(station=s.station, kind=FunctionArea.Kind.READING),
 }
 
 # What each role of side A may do to side A's row: v = view, c = change, d = delete.
@@ -125,6 +127,9 @@ EXPECTED = {
     AuditEntry: {"street": "", "station": "", "merchant": ""},
     Group: {"street": "", "station": "", "merchant": ""},
     EmailAddress: {"street": "", "station": "", "merchant": ""},
+    # Themes are shared vocabulary, written by superusers only.
+    ThemeTag: {"street": "v", "station": "v", "merchant": "v"},
+    FunctionArea: {"street": "vcd", "station": "vcd", "merchant": ""},
 }
 
 

@@ -1,0 +1,161 @@
+"""The public station pages: the list (with near-me and the map), one station's page, and the map feed."""
+
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from stations.filters import StationFilter
+from stations.hours import local_now, week_schedule
+from stations.models import Station
+from stations.selectors import map_features, public_stations, station_detail, with_list_data
+
+PAGE_SIZE = 20
+# Longer query strings are no search a person typed. They are answered with a redirect to the parameters
+# that were understood, so the page never repeats them (the language switcher repeats the full path).
+MAX_QUERY_STRING = 2048
+
+
+def map_settings():
+    """The tile server is a deployment choice (see STATIONS_TILE_* in settings); an empty URL means no tiles."""
+    center = settings.STATIONS_MAP_CENTER
+    return {
+        "tile_url": settings.STATIONS_TILE_URL,
+        "tile_attribution": settings.STATIONS_TILE_ATTRIBUTION,
+        "tile_subdomains": ",".join(settings.STATIONS_TILE_SUBDOMAINS),
+        # Chinese providers draw tiles in GCJ-02; stations are stored in WGS-84 as phones report them,
+        # so markers are shifted the same way (about 500 m in Shanghai) before drawing.
+        "tile_gcj02": settings.STATIONS_TILE_GCJ02,
+        "map_center": f"{float(center[0]):f},{float(center[1]):f}",
+    }
+
+
+def _url(name, query="", **extra):
+    params = QueryDict(query, mutable=True)
+    params.update(extra)
+    return reverse(name) + (f"?{params.urlencode()}" if params else "")
+
+
+def _list_url(query="", **extra):
+    return _url("stations:list", query, **extra)
+
+
+def _problems(filterset):
+    """Each parameter that was left out, with the field's label, for the summary at the top of the page."""
+    problems = []
+    if filterset.search_shortened:
+        problems.append(_("Your search was too long: only its first words were used."))
+    form = filterset.form
+    for name, errors in form.errors.items():
+        # The location's hidden fields have messages that say what they are about.
+        label = form.fields[name].label if name in form.fields and not form[name].is_hidden else None
+        for error in errors:
+            problems.append(f"{label}: {error}" if label else error)
+    return problems
+
+
+@require_safe
+def station_list(request):
+    now = timezone.now()
+    filterset = StationFilter(request.GET, queryset=public_stations(), now=now)
+    view_mode = "map" if request.GET.get("view") == "map" else "list"
+    query = filterset.query()
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+        extra = {"view": "map"} if view_mode == "map" else {}
+        if request.GET.get("page", "").isdigit() and len(request.GET["page"]) < 10:
+            extra["page"] = request.GET["page"]
+        return redirect(_list_url(query, **extra))
+
+    stations = with_list_data(filterset.qs, today=local_now(now).date())
+    page = Paginator(stations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_params = QueryDict(query, mutable=True)
+    if view_mode == "map":
+        page_params["view"] = "map"
+    reference = filterset.reference_point
+    view_suffix = {"view": "map"} if view_mode == "map" else {}
+    return render(request, "stations/station_list.html", {
+        "filterset": filterset,
+        "page": page,
+        "now": now,
+        "view_mode": view_mode,
+        "near": reference is not None,
+        "near_place": reference[2] if reference else None,
+        "near_point": f"{reference[0]:f},{reference[1]:f}" if reference else "",
+        "radius_m": filterset.radius_m,
+        "problems": _problems(filterset),
+        "query": query,
+        "list_view_url": _list_url(query),
+        "map_view_url": _list_url(query, view="map"),
+        "clear_near_url": _list_url(filterset.query(exclude=StationFilter.NEAR_FIELDS), **view_suffix),
+        "clear_all_url": _list_url("", **view_suffix),
+        "geojson_url": _url("stations:geojson", query),
+        # includes/pagination.html repeats request.GET in its links: give it only the parameters that were used,
+        # so a mistyped or oversized parameter doesn't follow the visitor from page to page.
+        "pagination_request": SimpleNamespace(GET=page_params),
+        "search_group": filterset.group(("q", "open")),
+        "more_group": filterset.group(StationFilter.MORE_FIELDS),
+        "near_group": filterset.group(("place", "radius")),
+        "location_errors": [e for name in ("lat", "lng") for e in filterset.form.errors.get(name, [])],
+        "search_hidden": filterset.hidden_params(keep=StationFilter.SEARCH_FIELDS),
+        "near_hidden": filterset.hidden_params(keep=("place", "radius")),
+        **map_settings(),
+    })
+
+
+@require_safe
+def station_page(request, slug):
+    try:
+        station = station_detail(slug)
+    except Station.DoesNotExist:
+        raise Http404(_("There is no station at this address.")) from None
+    now = timezone.now()
+    today = local_now(now).date()
+    return render(request, "stations/station_detail.html", {
+        "station": station,
+        "now": now,
+        "today": today,
+        "schedule": week_schedule(station, today),
+        "today_exceptions": [e for e in station.opening_exceptions.all() if e.date == today],
+        "theme_tags": station.theme_tags.all(),
+        "function_areas": station.function_areas.all(),
+        "teams": station.teams.all(),
+        "services": station.services.all(),
+        "photos": station.photos.all(),
+        **map_settings(),
+    })
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def station_geojson(request):
+    """The public stations as GeoJSON for the map, with the list's filters applied."""
+    filterset = StationFilter(request.GET, queryset=public_stations())
+    # One reverse() for the whole feed; slugs are ASCII (SlugField without unicode), so they go in as they are.
+    url_template = reverse("stations:detail", args=["slug-placeholder"])
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [station.longitude, station.latitude]},
+            "properties": {
+                "name": station.name,
+                "url": url_template.replace("slug-placeholder", station.slug),
+                "kind": station.get_kind_display(),
+                "address": station.address,
+                "street": station.street.name,
+                "district": station.street.district.name,
+            },
+        }
+        for station in map_features(filterset.qs)
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features},
+        content_type="application/geo+json",
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
