@@ -75,7 +75,7 @@ def test_a_resident_finds_the_nearest_open_station_with_a_reading_area(page, liv
 
     # Nearest first, within the 500-metre circle: the far station isn't there.
     expect(card_links(page)).to_have_text(["淮海·1298", "淮海·大隐", "梧桐·SPACE"])
-    expect(page.locator("main .station-distance")).to_have_text(["120 m", "250 m", "380 m"])
+    expect(page.locator("main .station-distance")).to_have_text(["120 米", "250 米", "380 米"])
 
     form = page.locator("main form[role=search]")
     form.locator("[name=open]").check()
