@@ -78,3 +78,11 @@ for _role in ROLES:
     grant(_role, *_view("stations.themetag"))
 grant(STREET_ADMIN, *_crud(*_station_parts))
 grant(STATION_STAFF, *_crud(*_station_parts))
+
+# Events: station staff run their own station's events, street administrators those of their street's
+# stations. Bookings are made by people, through the booking services: staff look at them, never add or delete.
+grant(STREET_ADMIN, *_crud("events.event", "events.eventseries"), *_view("events.booking"), "events.change_booking")
+grant(STATION_STAFF, *_crud("events.event", "events.eventseries"), *_view("events.booking"), "events.change_booking")
+# Activity delivery: staff read their stations' requests and answer them; requests come from enterprises and stay as history.
+grant(STREET_ADMIN, "events.view_activityrequest", "events.change_activityrequest")
+grant(STATION_STAFF, "events.view_activityrequest", "events.change_activityrequest")

@@ -7,6 +7,7 @@ with Celery tasks executed eagerly in-process, so `make run` needs no services.
 `manage.py check --deploy`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "import_export",
     "portal",
     "stations",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -182,7 +184,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.sweep_notifications",
         "schedule": 60.0,
     },
+    "events.send_event_reminders": {
+        "task": "events.tasks.send_event_reminders",
+        "schedule": 5 * 60.0,
+    },
+    "events.mark_event_no_shows": {
+        "task": "events.tasks.mark_event_no_shows",
+        "schedule": 15 * 60.0,
+    },
 }
+# People with a seat are reminded this long before an event starts.
+EVENTS_REMINDER_BEFORE = timedelta(hours=env.int("EVENTS_REMINDER_HOURS", default=2))
+EVENTS_MAX_GROUP_SEATS = env.int("EVENTS_MAX_GROUP_SEATS", default=20)
+EVENTS_CHECK_IN_OPENS_BEFORE = timedelta(hours=2)
+# No-show fairness for free events: this many no-shows within the window, and for a while
+# after the last one a person may only join waiting lists.
+EVENTS_NO_SHOW_THRESHOLD = env.int("EVENTS_NO_SHOW_THRESHOLD", default=3)
+EVENTS_NO_SHOW_WINDOW_DAYS = env.int("EVENTS_NO_SHOW_WINDOW_DAYS", default=60)
+EVENTS_NO_SHOW_RESTRICTION_DAYS = env.int("EVENTS_NO_SHOW_RESTRICTION_DAYS", default=30)
 
 # --- Cache: per-process memory. Nothing that a request needs lives only here.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

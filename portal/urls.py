@@ -25,6 +25,10 @@ app_patterns = (
 urlpatterns = [
     path("", include(app_patterns)),
     path("", include("stations.urls")),
+    path("", include("events.urls")),
+    path("", include("events.staff_urls")),
+    path("", include("events.calendar_urls")),
+    path("", include("events.delivery_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

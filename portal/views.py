@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from events import selectors as event_selectors
 from portal import selectors, services
 from portal.exceptions import PortalError
 from portal.forms import MembershipRequestForm, ProfileForm, ResidenceRequestForm
@@ -22,7 +23,9 @@ def home(request):
         .select_related("street__district")
         .order_by("street__district__ordering", "name")[:6]
     )
-    return render(request, "portal/home.html", {"stations": stations})
+    # One query: the next events with their stations (events.selectors joins what the cards show).
+    next_events = event_selectors.next_events(3)
+    return render(request, "portal/home.html", {"stations": stations, "next_events": next_events})
 
 
 @login_required

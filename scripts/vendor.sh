@@ -5,12 +5,13 @@
 #
 #   axe-core -> tests/browser/vendor/   (accessibility checks in the browser tests)
 #   leaflet  -> static/vendor/leaflet/  (station maps)
+#   jsqr     -> static/vendor/jsqr/     (QR decoder for the staff check-in camera)
 #
 # After running it, review `git diff --stat` and commit the copied files with package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --ignore-scripts: neither package needs an install script, and we run none from the registry.
+# --ignore-scripts: no package here needs an install script, and we run none from the registry.
 npm ci --ignore-scripts --no-audit --no-fund
 
 axe_src=node_modules/axe-core
@@ -32,4 +33,14 @@ cp "$leaflet_src"/dist/images/* "$leaflet_dst/images/"
 cp "$leaflet_src/LICENSE" "$leaflet_dst/LICENSE"
 node -p '"leaflet " + require("./node_modules/leaflet/package.json").version' > "$leaflet_dst/VERSION"
 
-echo "Vendored: $(cat "$axe_dst/VERSION"), $(cat "$leaflet_dst/VERSION")"
+# jsQR is a pure decoder (no camera code, no source map reference): static/events/checkin.js drives
+# getUserMedia and a canvas and hands it the frames.
+jsqr_src=node_modules/jsqr
+jsqr_dst=static/vendor/jsqr
+rm -rf "$jsqr_dst"
+mkdir -p "$jsqr_dst"
+cp "$jsqr_src/dist/jsQR.js" "$jsqr_dst/jsQR.js"
+cp "$jsqr_src/LICENSE" "$jsqr_dst/LICENSE"
+node -p '"jsqr " + require("./node_modules/jsqr/package.json").version' > "$jsqr_dst/VERSION"
+
+echo "Vendored: $(cat "$axe_dst/VERSION"), $(cat "$leaflet_dst/VERSION"), $(cat "$jsqr_dst/VERSION")"

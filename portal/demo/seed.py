@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from portal import services
-from portal.demo import data, stations_seed
+from portal.demo import data, events_seed, stations_seed
 from portal.models import Building, District, Membership, Neighbourhood, Organisation, Residence, StaffAssignment, Street, User
 from stations.models import Station
 
@@ -281,6 +281,8 @@ LOADERS = [
     # What the stations offer and when they open: themes, areas, teams, services, hours, holidays.
     *stations_seed.LOADERS,
     load_place_coordinates,
+    # A month of upcoming events at the stations, and the demo people's bookings.
+    *events_seed.LOADERS,
 ]
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
 
+from events.models import ActivityRequest, Booking, Event, EventSeries
 from portal import scopes
 from portal.admin_scoping import ScopedAdminMixin
 from portal.audit import audit_log
@@ -35,6 +36,7 @@ from portal.models import (
 )
 from portal.notifications import notify
 from stations.models import FunctionArea, Station, ThemeTag
+from tests.events.factories import BookingFactory, EventFactory
 from tests.factories import (
     BuildingFactory,
     DistrictFactory,
@@ -107,6 +109,16 @@ BUILDERS = {
     EmailAddress: lambda s: EmailAddress.objects.get(user=s.member),
     ThemeTag: lambda s: ThemeTag.objects.get_or_create(name=f"主题{s.street.name}")[0],
     FunctionArea: lambda s: FunctionArea.objects.create(station=s.station, kind=FunctionArea.Kind.READING),
+    Event: lambda s: EventFactory(station=s.station),
+    ActivityRequest: lambda s: ActivityRequest.objects.create(
+        organisation=s.enterprise, requested_by=s.member, station=s.station, kind=ActivityRequest.Kind.HEALTH,
+        preferred_dates="周三中午", headcount=10,
+    ),
+    EventSeries: lambda s: EventSeries.objects.create(
+        station=s.station, title="午间瑜伽", category="lunch_salon", first_date="2030-01-01", weekly_count=2,
+        start_time="12:10", end_time="12:50", capacity=10,
+    ),
+    Booking: lambda s: BookingFactory(event=EventFactory(station=s.station), user=s.member),
 }
 
 # What each role of side A may do to side A's row: v = view, c = change, d = delete.
@@ -130,6 +142,11 @@ EXPECTED = {
     # Themes are shared vocabulary, written by superusers only.
     ThemeTag: {"street": "v", "station": "v", "merchant": "v"},
     FunctionArea: {"street": "vcd", "station": "vcd", "merchant": ""},
+    Event: {"street": "vcd", "station": "vcd", "merchant": ""},
+    EventSeries: {"street": "vcd", "station": "vcd", "merchant": ""},
+    ActivityRequest: {"street": "vc", "station": "vc", "merchant": ""},
+    # Bookings are made and given back by people through the services: staff read them, never add or delete.
+    Booking: {"street": "vc", "station": "vc", "merchant": ""},
 }
 
 

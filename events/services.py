@@ -1,0 +1,280 @@
+"""Booking seats at events: confirm while seats last, then the waiting list, promoted in order.
+
+Lock order, everywhere: the event row first (it holds the seat counter), then
+bookings. Seats move only here, with F() expressions, under that lock; the
+database's check constraint (confirmed_seats <= capacity) refuses anything else.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Booking, Event
+from portal.audit import audit_log
+from portal.exceptions import PortalError
+from portal.models import Membership, Organisation
+from portal.notifications import notify
+
+
+class EventError(PortalError):
+    """A booking rule was broken; the message says which, in words a person understands."""
+
+
+MAX_GROUP_SEATS = getattr(settings, "EVENTS_MAX_GROUP_SEATS", 20)
+
+
+def _lock_event(event_id):
+    """Lock the event row for the rest of the transaction. Callers must be inside transaction.atomic()."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_lock_event must run inside transaction.atomic()")
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+def _check_bookable(event, now):
+    if event.status == Event.Status.CANCELLED:
+        raise EventError(_("This event has been cancelled."))
+    if event.status != Event.Status.PUBLISHED:
+        raise EventError(_("This event is not open for booking."))
+    if event.starts_at <= now:
+        raise EventError(_("This event has already started."))
+    if event.booking_opens_at and now < event.booking_opens_at:
+        raise EventError(
+            format_lazy(_("Booking opens on {when}."), when=date_format(timezone.localtime(event.booking_opens_at), "DATETIME_FORMAT"))
+        )
+    if event.booking_closes_at and now >= event.booking_closes_at:
+        raise EventError(_("Booking for this event has closed."))
+
+
+def _check_may_attend(event, user):
+    if event.private_for_id and not Membership.objects.filter(
+        user=user, organisation_id=event.private_for_id, verified_at__isnull=False
+    ).exists():
+        raise EventError(_("This activity is for the staff of one enterprise only."))
+
+
+def _may_book_for_a_group(user):
+    return Membership.objects.filter(
+        user=user,
+        organisation__kind=Organisation.Kind.ENTERPRISE,
+        role__in=[Membership.Role.REPRESENTATIVE, Membership.Role.MANAGER],
+        verified_at__isnull=False,
+    ).exists()
+
+
+def _notify_booking(booking, kind, title, body=""):
+    notify(recipient=booking.user, kind=kind, title=title, body=body, url=reverse("events:detail", args=[booking.event_id]))
+
+
+def _when(event):
+    return date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
+
+
+def booking_create(*, event, user, seats=1, now=None):
+    """Book `seats` at `event` for `user`: confirmed if the seats are free, otherwise on the waiting list.
+
+    When the event belongs to a series booked as a whole course, every upcoming
+    session from this one on is booked in the same transaction (each confirmed or
+    waiting on its own); the booking of `event` is returned.
+    """
+    now = now or timezone.now()
+    if seats < 1:
+        raise EventError(_("Book at least one seat."))
+    if seats > MAX_GROUP_SEATS:
+        raise EventError(format_lazy(_("At most {n} seats can be booked at once."), n=MAX_GROUP_SEATS))
+    if seats > 1 and not _may_book_for_a_group(user):
+        raise EventError(_("Only a verified contact of an enterprise can book seats for colleagues."))
+    _check_bookable(event, now)  # cheap checks before taking the lock
+    _check_may_attend(event, user)
+
+    course = _course_sessions(event, now)
+    with transaction.atomic(durable=True):
+        if len(course) == 1:
+            return _book_locked(event.pk, user, seats, now)
+        bookings = {}
+        # Sessions are locked in primary-key order, like every multi-event write, so two courses can't deadlock.
+        for session_id in sorted(course):
+            booking = _book_locked(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk)
+            if booking is not None:
+                bookings[session_id] = booking
+        booking = bookings[event.pk]
+        confirmed = sum(1 for b in bookings.values() if b.status == Booking.Status.CONFIRMED)
+        _notify_booking(
+            booking, "events.booking.course",
+            format_lazy(_("Course booked: {title}"), title=event.title),
+            format_lazy(_("{confirmed} of {total} sessions confirmed; the others are on the waiting list. Your booking codes are in My bookings."),
+                        confirmed=confirmed, total=len(bookings)),
+        )
+    return booking
+
+
+def _course_sessions(event, now):
+    """The ids of the sessions a booking of `event` covers: itself, or the rest of its course."""
+    if not event.series_id or not event.series.whole_course:
+        return [event.pk]
+    return list(
+        Event.objects.filter(series_id=event.series_id, status=Event.Status.PUBLISHED, starts_at__gte=event.starts_at, starts_at__gt=now)
+        .values_list("pk", flat=True)
+    ) or [event.pk]
+
+
+def _book_locked(event_id, user, seats, now, *, tell=True, skip_if_booked=False):
+    """Lock the event and book it. Runs inside the caller's transaction.
+
+    With `skip_if_booked`, a session the person already holds is left alone (None is returned);
+    the check runs under the event's lock, so two course bookings at once can't both pass it.
+    """
+    event = _lock_event(event_id)
+    _check_bookable(event, now)
+    if seats > event.capacity:
+        raise EventError(format_lazy(_("This event has only {n} seats in all."), n=event.capacity))
+    if Booking.objects.filter(event=event, user=user, status__in=Booking.ACTIVE).exists():
+        if skip_if_booked:
+            return None
+        raise EventError(_("You have already booked this event."))
+    from events.checkin import no_show_restriction, no_show_restriction_message  # checkin builds on this module
+
+    # Repeated no-shows at free events: only the waiting list for a while (they are told why).
+    restricted_until = no_show_restriction(user, now) if event.fee_fen == 0 else None
+    confirmed = restricted_until is None and event.capacity - event.confirmed_seats >= seats
+    booking = Booking.objects.create(
+        event=event,
+        user=user,
+        seats=seats,
+        status=Booking.Status.CONFIRMED if confirmed else Booking.Status.WAITLISTED,
+        confirmed_at=now if confirmed else None,
+    )
+    if confirmed:
+        Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") + seats)
+    if tell and confirmed:
+        _notify_booking(
+            booking, "events.booking.confirmed",
+            format_lazy(_("Seat confirmed: {title}"), title=event.title),
+            format_lazy(_("{when} at {station}. Show your booking code {code} when you arrive."),
+                        when=_when(event), station=event.station.name, code=booking.code),
+        )
+    elif tell:
+        _notify_booking(
+            booking, "events.booking.waitlisted",
+            format_lazy(_("On the waiting list: {title}"), title=event.title),
+            no_show_restriction_message(restricted_until) if restricted_until else
+            _("The event is full. If a seat is given back, you get it automatically and we tell you."),
+        )
+    booking.restricted_until = restricted_until  # for the page that made the booking to explain it
+    audit_log(action=f"events.booking.{booking.status}", actor=user, target=booking, data={"seats": seats})
+    return booking
+
+
+def _promote_waiting(event, now):
+    """Give free seats to the waiting list in order: the first whose request fits. Expects the event lock."""
+    free = event.capacity - event.confirmed_seats
+    if free <= 0:
+        return []
+    promoted = []
+    waiting = Booking.objects.select_for_update().filter(event=event, status=Booking.Status.WAITLISTED).order_by("created_at", "pk")
+    for booking in waiting:
+        if booking.seats > free:
+            continue  # a group that doesn't fit keeps its place; someone smaller behind it may fit
+        booking.status = Booking.Status.CONFIRMED
+        booking.confirmed_at = now
+        booking.save(update_fields=["status", "confirmed_at", "updated_at"])
+        free -= booking.seats
+        promoted.append(booking)
+        _notify_booking(
+            booking, "events.booking.promoted",
+            format_lazy(_("A seat came free — you are booked: {title}"), title=event.title),
+            format_lazy(_("{when} at {station}. Can't come after all? Cancel on the event page so the next person gets the seat."),
+                        when=_when(event), station=event.station.name),
+        )
+        audit_log(action="events.booking.promoted", target=booking)
+        if free == 0:
+            break
+    if promoted:
+        Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") + sum(b.seats for b in promoted))
+    return promoted
+
+
+def booking_cancel(*, booking_id, user, now=None):
+    """Give a booking back: a waiting-list place any time, a confirmed seat until the cancellation deadline."""
+    now = now or timezone.now()
+    event_id = Booking.objects.filter(pk=booking_id, user=user).values_list("event_id", flat=True).first()
+    if event_id is None:
+        raise EventError(_("There is no such booking of yours."))
+    with transaction.atomic(durable=True):
+        event = _lock_event(event_id)
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status == Booking.Status.WAITLISTED:
+            pass
+        elif booking.status == Booking.Status.CONFIRMED:
+            deadline = event.cancellation_deadline or event.starts_at
+            if now >= deadline:
+                raise EventError(_("The cancellation deadline has passed. Please tell the station if you cannot come."))
+        else:
+            raise EventError(_("This booking can no longer be cancelled."))
+        held = booking.status == Booking.Status.CONFIRMED
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if held:
+            Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") - booking.seats)
+            event.refresh_from_db(fields=["confirmed_seats"])
+            _promote_waiting(event, now)
+        audit_log(action="events.booking.cancelled", actor=user, target=booking)
+    return booking
+
+
+def event_capacity_change(*, event, capacity, actor, now=None):
+    """Change an event's seats. Fewer than already confirmed is refused; more seats go to the waiting list."""
+    now = now or timezone.now()
+    if capacity < 1:
+        # The check constraint event_has_seats would refuse it too, but as an IntegrityError (a 500), not a message.
+        raise EventError(_("An event needs at least one seat."))
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        if capacity < locked.confirmed_seats:
+            raise EventError(
+                format_lazy(_("{n} seats are already confirmed: the event cannot have fewer seats than that."), n=locked.confirmed_seats)
+            )
+        locked.capacity = capacity
+        locked.save(update_fields=["capacity", "updated_at"])
+        _promote_waiting(locked, now)
+        locked.refresh_from_db(fields=["confirmed_seats"])  # promotions moved the counter in SQL; the caller gets the truth
+        audit_log(action="events.event.capacity_changed", actor=actor, target=locked, data={"capacity": capacity})
+    return locked
+
+
+# Event changes
+
+
+def event_cancel(*, event, actor, reason="", now=None):
+    """Cancel an event: every booking and waiting place is given back, and everyone who held one is told.
+
+    Locks the event row (like every seat change), then its bookings; the seat counter goes to 0.
+    Not durable: the admin calls it once per selected event, each in its own transaction.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        if locked.status == Event.Status.CANCELLED:
+            raise EventError(format_lazy(_("“{title}” has already been cancelled."), title=locked.title))
+        if locked.status == Event.Status.FINISHED:
+            raise EventError(format_lazy(_("“{title}” has finished and can no longer be cancelled."), title=locked.title))
+        bookings = list(
+            Booking.objects.select_for_update().select_related("user").filter(event=locked, status__in=Booking.ACTIVE).order_by("pk")
+        )
+        Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(status=Booking.Status.CANCELLED, cancelled_at=now, updated_at=now)
+        locked.status = Event.Status.CANCELLED
+        locked.confirmed_seats = 0
+        locked.save(update_fields=["status", "confirmed_seats", "updated_at"])
+        body = format_lazy(_("The event on {when} at {station} will not take place."), when=_when(locked), station=locked.station.name)
+        if reason:
+            body = format_lazy(_("{body} Reason: {reason}"), body=body, reason=reason)
+        told = [b for b in bookings if b.status in (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)]
+        for booking in told:
+            _notify_booking(booking, "events.event.cancelled", format_lazy(_("Cancelled: {title}"), title=locked.title), body)
+        audit_log(action="events.event.cancelled", actor=actor, target=locked, data={"reason": reason, "bookings": len(bookings)})
+    return locked

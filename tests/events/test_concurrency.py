@@ -1,0 +1,200 @@
+"""Many people booking and cancelling the same event at once: no seat is lost or given twice (PostgreSQL row locks).
+
+The control switches the event lock off and shows the race does happen, so we know these tests can see it.
+"""
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+
+import pytest
+from django.db import IntegrityError, connection
+from django.db.models import Sum
+
+import events.services
+from events.models import Booking, Event
+from events.services import EventError, booking_cancel, booking_create
+from portal.models import Membership, Notification
+from tests.events.factories import EventFactory
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
+BOOKERS = 60
+CAPACITY = 10
+CHECK_TO_WRITE_SECONDS = 0.02  # see slow_booking_write
+
+
+@dataclass
+class Outcome:
+    results: list = field(default_factory=list)
+    refusals: list = field(default_factory=list)  # EventError: a rule said no
+    errors: list = field(default_factory=list)  # anything else: a bug
+    seconds: float = 0.0
+
+
+def run_concurrently(calls):
+    """Run each call in its own thread, all released together. Each thread closes its connection."""
+    barrier = threading.Barrier(len(calls))
+    outcome = Outcome()
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            connection.ensure_connection()  # connect first, so the barrier releases threads that are ready to query
+            barrier.wait(timeout=60)
+            result = call()
+        except EventError as exc:
+            with lock:
+                outcome.refusals.append(exc)
+        except BaseException as exc:
+            with lock:
+                outcome.errors.append(exc)
+        else:
+            with lock:
+                outcome.results.append(result)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(call,)) for call in calls]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    outcome.seconds = time.perf_counter() - started
+    assert not any(worker.is_alive() for worker in workers), "a thread hung"
+    return outcome
+
+
+def report(name, outcome, event):
+    """One line per run, shown with `pytest -s`: what the threads did and how long it took."""
+    by_status = Counter(Booking.objects.filter(event=event).values_list("status", flat=True))
+    event.refresh_from_db()
+    print(
+        f"\n{name}: {len(outcome.results) + len(outcome.refusals) + len(outcome.errors)} threads in {outcome.seconds:.2f}s; "
+        f"bookings confirmed {by_status[CONFIRMED]} ({event.confirmed_seats}/{event.capacity} seats), "
+        f"waitlisted {by_status[WAITLISTED]}, cancelled {by_status[CANCELLED]}; "
+        f"refusals {len(outcome.refusals)}, errors {Counter(type(e).__name__ for e in outcome.errors)}"
+    )
+
+
+def assert_seats_add_up(event):
+    event.refresh_from_db()
+    held = Booking.objects.filter(event=event, status__in=Booking.HOLDING_SEATS).aggregate(n=Sum("seats"))["n"] or 0
+    assert event.confirmed_seats == held <= event.capacity
+
+
+def waiting_list(event):
+    return list(Booking.objects.filter(event=event, status=WAITLISTED).order_by("created_at", "pk").values_list("pk", flat=True))
+
+
+def in_booking_order(event, *statuses):
+    return list(Booking.objects.filter(event=event, status__in=statuses).order_by("created_at", "pk").values_list("pk", flat=True))
+
+
+@pytest.fixture
+def slow_booking_write(monkeypatch):
+    """Widen the window a missing lock would let through: pause between counting the free seats and writing the booking."""
+    create = Booking.objects.create
+
+    def slow_create(**kwargs):
+        time.sleep(CHECK_TO_WRITE_SECONDS)
+        return create(**kwargs)
+
+    monkeypatch.setattr(Booking.objects, "create", slow_create)
+
+
+@pytest.fixture
+def without_the_event_lock(monkeypatch):
+    """_lock_event as it would be without select_for_update: a plain read."""
+    monkeypatch.setattr(events.services, "_lock_event", lambda event_id: Event.objects.get(pk=event_id))
+
+
+# --- the real thing
+
+
+@pytest.mark.parametrize("window", ["as-is", "widened"])
+def test_sixty_people_booking_ten_seats_at_once_get_ten_seats_and_fifty_places_in_line(mailoutbox, request, window):
+    if window == "widened":
+        request.getfixturevalue("slow_booking_write")  # the same window the control shows the race in
+    event = EventFactory(capacity=CAPACITY)
+    people = UserFactory.create_batch(BOOKERS)
+
+    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people])
+    report(f"60 bookers, window {window}", outcome, event)
+
+    assert outcome.errors == []
+    assert outcome.refusals == []
+    assert Counter(b.status for b in outcome.results) == {CONFIRMED: CAPACITY, WAITLISTED: BOOKERS - CAPACITY}
+    assert_seats_add_up(event)
+    assert event.confirmed_seats == CAPACITY
+    # First come, first served: the seats went to the first ten bookings written, the rest queue behind them.
+    assert in_booking_order(event, CONFIRMED, WAITLISTED)[:CAPACITY] == in_booking_order(event, CONFIRMED)
+    assert Counter(Notification.objects.values_list("kind", flat=True)) == {
+        "events.booking.confirmed": CAPACITY,
+        "events.booking.waitlisted": BOOKERS - CAPACITY,
+    }
+    assert len(mailoutbox) == BOOKERS  # every e-mail left after its booking committed, once
+
+
+def test_seats_given_back_while_others_book_go_to_the_earliest_waiting_in_order():
+    event = EventFactory(capacity=CAPACITY)
+    holders = [booking_create(event=event, user=UserFactory()) for _ in range(CAPACITY)]
+    for _ in range(20):
+        booking_create(event=event, user=UserFactory())
+    queue = waiting_list(event)
+    newcomers = UserFactory.create_batch(20)
+
+    calls = [partial(booking_cancel, booking_id=b.pk, user=b.user) for b in holders]
+    calls += [partial(booking_create, event=event, user=person) for person in newcomers]
+    outcome = run_concurrently(calls)
+    report("10 cancel + 20 book", outcome, event)
+
+    assert outcome.errors == []
+    assert outcome.refusals == []
+    assert_seats_add_up(event)
+    assert event.confirmed_seats == CAPACITY  # every seat given back went to someone, and to one person only
+    assert in_booking_order(event, CONFIRMED) == queue[:CAPACITY]  # the earliest in line, in order
+    # A seat was never free for a newcomer to take: each cancellation handed its seat on before it committed.
+    new_bookings = list(Booking.objects.filter(user__in=newcomers))
+    assert len(new_bookings) == 20 and {b.status for b in new_bookings} == {WAITLISTED}
+    assert waiting_list(event) == queue[CAPACITY:] + [b.pk for b in sorted(new_bookings, key=lambda b: (b.created_at, b.pk))]
+    assert set(Booking.objects.filter(pk__in=[b.pk for b in holders]).values_list("status", flat=True)) == {CANCELLED}
+    assert Notification.objects.filter(kind="events.booking.promoted").count() == CAPACITY
+
+
+def test_groups_booking_at_once_never_overbook_and_leave_no_seat_a_waiting_request_could_use():
+    event = EventFactory(capacity=CAPACITY)
+    contacts = [MembershipFactory(role=Membership.Role.REPRESENTATIVE, verified=True).user for _ in range(30)]
+
+    # Groups of 2, 3 and 4 don't always add up to 10: a seat may be left that no waiting group fits.
+    outcome = run_concurrently([partial(booking_create, event=event, user=c, seats=2 + i % 3) for i, c in enumerate(contacts)])
+    report("30 groups of 2-4", outcome, event)
+
+    assert outcome.errors == [] and outcome.refusals == []
+    assert_seats_add_up(event)
+    free = event.capacity - event.confirmed_seats
+    # Seats only ever got scarcer, so each request that had to wait is still larger than what is left.
+    assert all(b.seats > free for b in Booking.objects.filter(event=event, status=WAITLISTED))
+
+
+# --- the control: without the lock, the race happens
+
+
+def test_control_without_the_event_lock_bookers_race_for_the_same_seats(without_the_event_lock, slow_booking_write):
+    event = EventFactory(capacity=CAPACITY)
+    people = UserFactory.create_batch(BOOKERS)
+
+    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people])
+    report("control, no lock", outcome, event)
+
+    overbooked = Booking.objects.filter(event=event, status=CONFIRMED).count() > CAPACITY
+    counter_refused = [e for e in outcome.errors if isinstance(e, IntegrityError)]
+    assert overbooked or counter_refused, "the race did not show: this test could not see a missing lock"
+    # The check constraint is the last line of defence: even without the lock the counter never passes capacity.
+    event.refresh_from_db()
+    assert event.confirmed_seats <= CAPACITY
