@@ -46,17 +46,18 @@ def bookings_feed(request, token):
     return response
 
 
-def feed_urls(calendar_token):
-    """The feed's web address and its webcal:// twin (which most calendar apps open as "subscribe")."""
+def feed_urls(request, calendar_token):
+    """The feed's web address, on the host the person is using, and its webcal:// twin (most calendar apps
+    open that as "subscribe")."""
     if calendar_token is None:
         return None
-    web = calendars.absolute_url(reverse("events_calendar:feed", args=[calendar_token.token]))
+    web = request.build_absolute_uri(reverse("events_calendar:feed", args=[calendar_token.token]))
     return {"https": web, "webcal": "webcal://" + web.split("://", 1)[1]}
 
 
-def calendar_feed_context(user):
+def calendar_feed_context(request):
     """What templates/events/includes/calendar_feed.html needs: add it to the context of a page that includes it."""
-    return {"calendar_feed": feed_urls(calendars.calendar_token_for(user))}
+    return {"calendar_feed": feed_urls(request, calendars.calendar_token_for(request.user))}
 
 
 @login_required
@@ -73,4 +74,4 @@ def calendar_feed(request):
         if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             return redirect(target)
         return redirect("events_calendar:feed_page")
-    return render(request, "events/calendar_feed_page.html", calendar_feed_context(request.user))
+    return render(request, "events/calendar_feed_page.html", calendar_feed_context(request))

@@ -198,5 +198,5 @@ def my_bookings(request):
         "upcoming": upcoming,
         "past": past,
         "past_limit": selectors.PAST_BOOKINGS_SHOWN,
-        **calendar_feed_context(request.user),
+        **calendar_feed_context(request),
     })

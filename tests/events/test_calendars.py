@@ -221,8 +221,8 @@ def test_making_a_link_then_a_new_one_revokes_the_old_url(client, person):
     assert client.post(page).status_code == 302
     first = CalendarToken.objects.get(user=person).token
     content = client.get(page).content.decode()
-    assert f"webcal://127.0.0.1:8000/calendar/{first}.ics" in content
-    assert f"http://127.0.0.1:8000/calendar/{first}.ics" in content
+    assert f"webcal://testserver/calendar/{first}.ics" in content
+    assert f"http://testserver/calendar/{first}.ics" in content
     assert client.get(feed_url(first)).status_code == 200
 
     response = client.post(page, {"next": "/me/bookings/"})
