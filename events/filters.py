@@ -1,21 +1,19 @@
 """The public event list's query parameters, turned into `upcoming_events()` / `week_events()` arguments.
 
-Like the station list: the FilterSet does no filtering of its own, a value that doesn't
-validate is left out and explained, and nothing in the address bar can make the page fail.
+Like the station list (see portal.filters): the FilterSet does no filtering of its own, a value that
+doesn't validate is left out and explained, and nothing in the address bar can make the page fail.
 """
 
 from datetime import date
-from functools import cached_property
 
 import django_filters
 from django import forms
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from events.selectors import upcoming_events
+from portal.filters import ListFilterSet
 from portal.models import District
-from stations.filters import MAX_PARAM_LENGTH, FieldGroup
 from stations.models import Station
 
 # Dates outside these years are typing mistakes; refusing them also keeps date arithmetic from overflowing.
@@ -45,7 +43,7 @@ class EventFilterForm(forms.Form):
         return data
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(ListFilterSet):
     date_from = django_filters.DateFilter(label=_("From"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     date_to = django_filters.DateFilter(label=_("Until"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     time = django_filters.ChoiceFilter(label=_("Time of day"), choices=time_band_choices, empty_label=_("Any time"))
@@ -67,26 +65,6 @@ class EventFilter(django_filters.FilterSet):
         fields = []
         form = EventFilterForm
 
-    def __init__(self, data=None, queryset=None, *, now=None, **kwargs):
-        self.now = now
-        super().__init__(self._normalise(data), queryset, **kwargs)
-
-    def _normalise(self, data):
-        """One value per parameter (the last, as QueryDict.get gives), none longer than MAX_PARAM_LENGTH."""
-        if data is None:
-            return None
-        clean = QueryDict(mutable=True)
-        for name in self.base_filters:
-            value = data.get(name)
-            if value is not None:
-                clean[name] = value.strip()[:MAX_PARAM_LENGTH]
-        return clean
-
-    @cached_property
-    def valid(self):
-        self.form.is_valid()
-        return {name: value for name, value in getattr(self.form, "cleaned_data", {}).items() if name not in self.form.errors}
-
     def selector_arguments(self):
         data = self.valid
         return {
@@ -107,30 +85,3 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         return upcoming_events(**self.selector_arguments())
-
-    # -- For the templates --------------------------------------------------------------------------
-
-    def query(self, *, exclude=()):
-        params = QueryDict(mutable=True)
-        for name in self.base_filters:
-            if name in exclude or name not in self.valid:
-                continue
-            value = self.data.get(name)
-            if value not in (None, ""):
-                params[name] = value
-        return params.urlencode()
-
-    def problems(self):
-        form = self.form
-        problems = []
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else None
-            problems.extend(f"{label}: {error}" if label else error for error in errors)
-        return problems
-
-    @property
-    def has_more_filters(self):
-        return any(self.data.get(name) for name in self.MORE_FIELDS)
-
-    def group(self, names):
-        return FieldGroup(self.form, names)

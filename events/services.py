@@ -15,9 +15,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Booking, Event
+from events.selectors import may_book_for_a_group
 from portal.audit import audit_log
 from portal.exceptions import PortalError
-from portal.models import Membership, Organisation
+from portal.models import Membership
 from portal.notifications import notify
 
 
@@ -57,15 +58,6 @@ def _check_may_attend(event, user):
         raise EventError(_("This activity is for the staff of one enterprise only."))
 
 
-def _may_book_for_a_group(user):
-    return Membership.objects.filter(
-        user=user,
-        organisation__kind=Organisation.Kind.ENTERPRISE,
-        role__in=[Membership.Role.REPRESENTATIVE, Membership.Role.MANAGER],
-        verified_at__isnull=False,
-    ).exists()
-
-
 def _notify_booking(booking, kind, title, body=""):
     notify(recipient=booking.user, kind=kind, title=title, body=body, url=reverse("events:detail", args=[booking.event_id]))
 
@@ -86,7 +78,7 @@ def booking_create(*, event, user, seats=1, now=None):
         raise EventError(_("Book at least one seat."))
     if seats > MAX_GROUP_SEATS:
         raise EventError(format_lazy(_("At most {n} seats can be booked at once."), n=MAX_GROUP_SEATS))
-    if seats > 1 and not _may_book_for_a_group(user):
+    if seats > 1 and not may_book_for_a_group(user):
         raise EventError(_("Only a verified contact of an enterprise can book seats for colleagues."))
     _check_bookable(event, now)  # cheap checks before taking the lock
     _check_may_attend(event, user)

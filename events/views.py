@@ -21,17 +21,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from events import selectors, services
 from events.calendar_views import calendar_feed_context
+from events.checkin import no_show_restriction_message
 from events.filters import EventFilter
 from events.models import Booking, Event
+from portal.filters import list_url, query_string_too_long, redirect_to_understood
 
 PAGE_SIZE = 20
-MAX_QUERY_STRING = 2048  # as on the station list: a longer one is answered with a redirect to what was understood
 
 
 def _list_url(query="", **extra):
-    params = QueryDict(query, mutable=True)
-    params.update(extra)
-    return reverse("events:list") + (f"?{params.urlencode()}" if params else "")
+    return list_url("events:list", query, **extra)
 
 
 @require_safe
@@ -40,12 +39,8 @@ def event_list(request):
     today = timezone.localtime(now, selectors.SHANGHAI).date()
     filterset = EventFilter(request.GET, queryset=Event.objects.none(), now=now)
     view_mode = "week" if request.GET.get("view") == "week" else "list"
-    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-        extra = {"view": "week"} if view_mode == "week" else {}
-        page_number = request.GET.get("page", "")
-        if page_number.isdigit() and len(page_number) < 10:
-            extra["page"] = page_number
-        return redirect(_list_url(filterset.query(), **extra))
+    if query_string_too_long(request):
+        return redirect_to_understood(request, "events:list", filterset.query(), **({"view": "week"} if view_mode == "week" else {}))
 
     list_query = filterset.query(exclude=("week",))
     context = {
@@ -153,7 +148,11 @@ def booking_create(request, event_id):
     if booking.status == Booking.Status.CONFIRMED:
         messages.success(request, _("You are booked — seat confirmed. Your booking code is %(code)s.") % {"code": booking.code})
     else:
-        messages.info(request, _("The event is full: you are on the waiting list. If a seat comes free, it is yours and we tell you."))
+        if getattr(booking, "restricted_until", None):
+            # Seats were free, but repeated no-shows allow only the waiting list for now: say why.
+            messages.warning(request, no_show_restriction_message(booking.restricted_until))
+        else:
+            messages.info(request, _("The event is full: you are on the waiting list. If a seat comes free, it is yours and we tell you."))
     return redirect(event)
 
 

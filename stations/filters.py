@@ -1,7 +1,7 @@
 """The public station list's query parameters, turned into `station_search()` arguments.
 
-The FilterSet does no filtering of its own: `filter_queryset` hands the valid values to the
-selector, and a value that doesn't validate is left out and explained next to its field.
+The FilterSet does no filtering of its own (see portal.filters): `filter_queryset` hands the valid
+values to the selector, and a value that doesn't validate is left out and explained next to its field.
 Nothing a visitor types into the address bar can make the page fail.
 """
 
@@ -9,15 +9,14 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters import MAX_PARAM_LENGTH, ListFilterSet
 from portal.models import Building, District, Neighbourhood, Street
 from stations.models import FunctionArea, Station, ThemeTag
 from stations.selectors import DEFAULT_RADIUS_M, station_search
 from stations.templatetags.stations_extras import format_distance
 
-MAX_PARAM_LENGTH = 100  # no filter value is longer; a longer one is cut, never echoed back whole
 MAX_SEARCH_TERMS = 10
 RADIUS_CHOICES_M = (500, 1000, 2000, 5000)  # 500 m first: the articles' "500米党群服务圈"
 
@@ -44,7 +43,7 @@ LATITUDE_ERROR = _("The latitude must be a number between -90 and 90; the locati
 LONGITUDE_ERROR = _("The longitude must be a number between -180 and 180; the location was left out.")
 
 
-class StationFilter(django_filters.FilterSet):
+class StationFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         help_text=_("A name, an address, a street or a theme, e.g. 梧桐 or 阅读."),
@@ -96,29 +95,22 @@ class StationFilter(django_filters.FilterSet):
         fields = []
         form = StationFilterForm
 
+    # The location's hidden fields have messages that say what they are about.
+    LABEL_HIDDEN_ERRORS = False
+
     def __init__(self, data=None, queryset=None, *, now=None, **kwargs):
-        self.now = now
         self.search_shortened = False
-        super().__init__(self._normalise(data), queryset, **kwargs)
+        super().__init__(data, queryset, now=now, **kwargs)
         self.filters["place"].extra["choices"] = PlaceChoices(self)
 
-    def _normalise(self, data):
-        """One value per parameter, none longer than MAX_PARAM_LENGTH; the keyword cut to MAX_SEARCH_TERMS words."""
-        if data is None:
-            return None
-        clean = QueryDict(mutable=True)
-        for name in self.base_filters:
-            value = data.get(name)
-            if value is None:
-                continue
-            value = value.strip()
-            if name == "q":
-                terms = value.split()
-                shortened = " ".join(terms[:MAX_SEARCH_TERMS])[:MAX_PARAM_LENGTH]
-                self.search_shortened = shortened != " ".join(terms)
-                value = shortened
-            clean[name] = value[:MAX_PARAM_LENGTH]
-        return clean
+    def normalise_value(self, name, value):
+        """The keyword cut to MAX_SEARCH_TERMS words (and MAX_PARAM_LENGTH characters)."""
+        if name != "q":
+            return value
+        terms = value.split()
+        shortened = " ".join(terms[:MAX_SEARCH_TERMS])[:MAX_PARAM_LENGTH]
+        self.search_shortened = shortened != " ".join(terms)
+        return shortened
 
     # -- Reference places ---------------------------------------------------------------------------
 
@@ -150,11 +142,6 @@ class StationFilter(django_filters.FilterSet):
         return None
 
     # -- From valid values to selector arguments ----------------------------------------------------
-
-    @cached_property
-    def valid(self):
-        self.form.is_valid()
-        return {name: value for name, value in getattr(self.form, "cleaned_data", {}).items() if name not in self.form.errors}
 
     @cached_property
     def reference_point(self):
@@ -194,30 +181,9 @@ class StationFilter(django_filters.FilterSet):
 
     # -- For the templates --------------------------------------------------------------------------
 
-    def query(self, *, exclude=()):
-        """The valid parameters as a query string, e.g. for pagination, the map feed and the list/map switch."""
-        return self._valid_params(exclude).urlencode()
-
     def hidden_params(self, *, keep):
         """(name, value) of the valid parameters a form doesn't show itself, so submitting it keeps them."""
         return [(name, value) for name, value in self._valid_params(()).items() if name not in keep]
-
-    def _valid_params(self, exclude):
-        params = QueryDict(mutable=True)
-        for name in self.base_filters:
-            if name in exclude or name not in self.valid:
-                continue
-            value = self.data.get(name)
-            if value not in (None, ""):
-                params[name] = value
-        return params
-
-    @property
-    def has_more_filters(self):
-        return any(self.data.get(name) for name in self.MORE_FIELDS)
-
-    def group(self, names):
-        return FieldGroup(self.form, names)
 
 
 class PlaceChoices:
@@ -235,19 +201,3 @@ class PlaceChoices:
 
     def __deepcopy__(self, memo):
         return self
-
-
-class FieldGroup:
-    """Some fields of a form, to draw with includes/form_fields.html where a page splits one form in two."""
-
-    def __init__(self, form, names):
-        self.form, self.names = form, names
-
-    def visible_fields(self):
-        return [self.form[name] for name in self.names if not self.form[name].is_hidden]
-
-    def hidden_fields(self):
-        return [self.form[name] for name in self.names if self.form[name].is_hidden]
-
-    def non_field_errors(self):
-        return ""

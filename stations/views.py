@@ -5,22 +5,20 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from portal.filters import list_url, query_string_too_long, redirect_to_understood
 from stations.filters import StationFilter
 from stations.hours import local_now, week_schedule
 from stations.models import Station
 from stations.selectors import map_features, public_stations, station_detail, with_list_data
 
 PAGE_SIZE = 20
-# Longer query strings are no search a person typed. They are answered with a redirect to the parameters
-# that were understood, so the page never repeats them (the language switcher repeats the full path).
-MAX_QUERY_STRING = 2048
 
 
 def map_settings():
@@ -37,14 +35,8 @@ def map_settings():
     }
 
 
-def _url(name, query="", **extra):
-    params = QueryDict(query, mutable=True)
-    params.update(extra)
-    return reverse(name) + (f"?{params.urlencode()}" if params else "")
-
-
 def _list_url(query="", **extra):
-    return _url("stations:list", query, **extra)
+    return list_url("stations:list", query, **extra)
 
 
 def _problems(filterset):
@@ -52,13 +44,7 @@ def _problems(filterset):
     problems = []
     if filterset.search_shortened:
         problems.append(_("Your search was too long: only its first words were used."))
-    form = filterset.form
-    for name, errors in form.errors.items():
-        # The location's hidden fields have messages that say what they are about.
-        label = form.fields[name].label if name in form.fields and not form[name].is_hidden else None
-        for error in errors:
-            problems.append(f"{label}: {error}" if label else error)
-    return problems
+    return problems + filterset.problems()
 
 
 @require_safe
@@ -67,11 +53,8 @@ def station_list(request):
     filterset = StationFilter(request.GET, queryset=public_stations(), now=now)
     view_mode = "map" if request.GET.get("view") == "map" else "list"
     query = filterset.query()
-    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-        extra = {"view": "map"} if view_mode == "map" else {}
-        if request.GET.get("page", "").isdigit() and len(request.GET["page"]) < 10:
-            extra["page"] = request.GET["page"]
-        return redirect(_list_url(query, **extra))
+    if query_string_too_long(request):
+        return redirect_to_understood(request, "stations:list", query, **({"view": "map"} if view_mode == "map" else {}))
 
     stations = with_list_data(filterset.qs, today=local_now(now).date())
     page = Paginator(stations, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -95,7 +78,7 @@ def station_list(request):
         "map_view_url": _list_url(query, view="map"),
         "clear_near_url": _list_url(filterset.query(exclude=StationFilter.NEAR_FIELDS), **view_suffix),
         "clear_all_url": _list_url("", **view_suffix),
-        "geojson_url": _url("stations:geojson", query),
+        "geojson_url": list_url("stations:geojson", query),
         # includes/pagination.html repeats request.GET in its links: give it only the parameters that were used,
         # so a mistyped or oversized parameter doesn't follow the visitor from page to page.
         "pagination_request": SimpleNamespace(GET=page_params),

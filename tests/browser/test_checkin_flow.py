@@ -14,7 +14,7 @@ from events.checkin import booking_check_in
 from events.models import Booking
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import check_page, log_in, submit, visit
-from tests.events.checkin_factories import DoorEventFactory, SeatFactory, station_staff
+from tests.events.factories import BookingFactory, EventFactory, station_staff
 from tests.factories import DEFAULT_PASSWORD, StationFactory, UserFactory
 
 # The live server runs in another thread and sees only committed rows.
@@ -25,10 +25,10 @@ ZH = "zh-hans"
 
 @pytest.fixture
 def door():
-    event = DoorEventFactory(title="午间瑜伽", station=StationFactory(name="梧桐·SPACE"), capacity=10)
+    event = EventFactory(door_open=True, title="午间瑜伽", station=StationFactory(name="梧桐·SPACE"), capacity=10)
     staff = station_staff(event.station, user=UserFactory(email="staff@example.cn", display_name="站点小李"))
-    ayi = SeatFactory(event=event, seats=2, user=UserFactory(display_name="王阿姨"))
-    other = SeatFactory(event=event, user=UserFactory(display_name="陈先生"))
+    ayi = BookingFactory(event=event, seats=2, user=UserFactory(display_name="王阿姨"))
+    other = BookingFactory(event=event, user=UserFactory(display_name="陈先生"))
     return {"event": event, "staff": staff, "ayi": ayi, "other": other}
 
 
@@ -110,8 +110,8 @@ def test_other_stations_staff_are_turned_away(page, door):
 
 
 def test_check_in_page_before_the_door_opens(page, door):
-    later = DoorEventFactory(station=door["event"].station, starts_at=timezone.now() + timedelta(days=1),
-                             ends_at=timezone.now() + timedelta(days=1, hours=1))
+    later = EventFactory(station=door["event"].station, starts_at=timezone.now() + timedelta(days=1),
+                          ends_at=timezone.now() + timedelta(days=1, hours=1))
     log_in(page, door["staff"].email, DEFAULT_PASSWORD, lang=ZH)
 
     visit(page, reverse("events_staff:checkin", args=[later.pk]), lang=ZH)

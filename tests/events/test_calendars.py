@@ -3,7 +3,6 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import factory
 import icalendar
 import pytest
 from django.urls import reverse
@@ -12,36 +11,10 @@ from django.utils import timezone
 from events.models import Booking, CalendarToken, Event
 from events.schedule import event_move
 from portal.models import AuditEntry
-from tests.factories import OrganisationFactory, StationFactory, UserFactory
+from tests.events.factories import BookingFactory, EventFactory, shanghai
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def shanghai(days, hour, minute=0):
-    return (timezone.localtime() + timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
-
-
-class EventFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Event
-
-    station = factory.SubFactory(StationFactory)
-    title = factory.Sequence(lambda n: f"书法课{n}")
-    description = "带上毛笔。"
-    category = Event.Category.CULTURE
-    starts_at = factory.LazyFunction(lambda: shanghai(3, 12, 10))
-    ends_at = factory.LazyAttribute(lambda event: event.starts_at + timedelta(minutes=40))
-    capacity = 10
-    status = Event.Status.PUBLISHED
-
-
-class BookingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Booking
-
-    event = factory.SubFactory(EventFactory)
-    user = factory.SubFactory(UserFactory)
-    status = Booking.Status.CONFIRMED
 
 
 def event_ics_url(event):
@@ -71,7 +44,7 @@ def by_uid(calendar):
 
 def test_an_event_ics_has_the_shanghai_start_and_a_timezone_that_defines_it(client, settings):
     settings.SITE_URL = "https://dangqun.example.cn"
-    event = EventFactory(starts_at=shanghai(3, 12, 10), ends_at=shanghai(3, 12, 50))
+    event = EventFactory(starts_at=shanghai(3, 12, 10), ends_at=shanghai(3, 12, 50), description="带上毛笔。")
 
     response = client.get(event_ics_url(event))
 

@@ -12,7 +12,7 @@ from events.checkin import CheckInOutcome, booking_check_in, event_release_uncla
 from events.models import Booking, Event
 from events.services import EventError
 from portal.models import AuditEntry, Notification, StaffAssignment
-from tests.events.checkin_factories import DoorEventFactory, SeatFactory, holding_seats, station_staff
+from tests.events.factories import BookingFactory, EventFactory, holding_seats, station_staff
 from tests.factories import DEFAULT_PASSWORD, StationFactory, UserFactory, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event():
-    return DoorEventFactory(title="午间瑜伽", capacity=10)
+    return EventFactory(door_open=True, title="午间瑜伽", capacity=10)
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_normalise_code(typed, expected):
 
 
 def test_check_in_marks_attended_and_keeps_the_seat_counter(event, staff):
-    booking = SeatFactory(event=event, seats=2, user=UserFactory(display_name="王阿姨"))
+    booking = BookingFactory(event=event, seats=2, user=UserFactory(display_name="王阿姨"))
     now = during(event, -10)
 
     result = booking_check_in(event=event, code=booking.code.lower(), actor=staff, now=now)
@@ -74,7 +74,7 @@ def test_check_in_marks_attended_and_keeps_the_seat_counter(event, staff):
 
 
 def test_second_scan_is_flagged_with_the_time_of_the_first(event, staff):
-    booking = SeatFactory(event=event)
+    booking = BookingFactory(event=event)
     first = timezone.localtime(during(event, -7)).replace(hour=12, minute=3, second=0)
     event.starts_at = first + timedelta(minutes=10)
     event.ends_at = event.starts_at + timedelta(hours=1)
@@ -91,7 +91,7 @@ def test_second_scan_is_flagged_with_the_time_of_the_first(event, staff):
 
 
 def test_code_for_another_event_is_refused_with_its_title(event, staff):
-    elsewhere = SeatFactory(event=DoorEventFactory(title="书法课", station=event.station))
+    elsewhere = BookingFactory(event=EventFactory(door_open=True, title="书法课", station=event.station))
 
     result = booking_check_in(event=event, code=elsewhere.code, actor=staff, now=during(event))
 
@@ -104,7 +104,7 @@ def test_code_for_another_event_is_refused_with_its_title(event, staff):
 
 @pytest.mark.parametrize("code", ["ABCDEFGH23", "AB", "O0I1LABCDE", ""])
 def test_unknown_code(event, staff, code):
-    SeatFactory(event=event)
+    BookingFactory(event=event)
 
     result = booking_check_in(event=event, code=code, actor=staff, now=during(event))
 
@@ -114,7 +114,7 @@ def test_unknown_code(event, staff, code):
 
 @pytest.mark.parametrize("status", [Booking.Status.WAITLISTED, Booking.Status.CANCELLED, Booking.Status.NO_SHOW])
 def test_booking_without_a_seat_is_not_checked_in(event, staff, status):
-    booking = SeatFactory(event=event, status=status)
+    booking = BookingFactory(event=event, status=status)
 
     result = booking_check_in(event=event, code=booking.code, actor=staff, now=during(event))
 
@@ -124,7 +124,7 @@ def test_booking_without_a_seat_is_not_checked_in(event, staff, status):
 
 
 def test_check_in_window(event, staff):
-    booking = SeatFactory(event=event)
+    booking = BookingFactory(event=event)
 
     too_early = booking_check_in(event=event, code=booking.code, actor=staff, now=event.starts_at - timedelta(hours=2, minutes=1))
     over = booking_check_in(event=event, code=booking.code, actor=staff, now=event.ends_at)
@@ -136,7 +136,7 @@ def test_check_in_window(event, staff):
 
 
 def test_cancelled_event_takes_no_check_ins(event, staff):
-    booking = SeatFactory(event=event)
+    booking = BookingFactory(event=event)
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
     event.refresh_from_db()
 
@@ -144,7 +144,7 @@ def test_cancelled_event_takes_no_check_ins(event, staff):
 
 
 def test_staff_of_another_station_may_not_check_in(event, other_staff):
-    booking = SeatFactory(event=event)
+    booking = BookingFactory(event=event)
 
     with pytest.raises(PermissionDenied):
         booking_check_in(event=event, code=booking.code, actor=other_staff, now=during(event))
@@ -156,7 +156,7 @@ def test_staff_of_another_station_may_not_check_in(event, other_staff):
 
 def test_street_administrator_may_check_in(event):
     admin = make_staff(StaffAssignment.Role.STREET_ADMIN, street=event.station.street)
-    booking = SeatFactory(event=event)
+    booking = BookingFactory(event=event)
 
     assert booking_check_in(event=event, code=booking.code, actor=admin, now=during(event)).ok
 
@@ -165,9 +165,9 @@ def test_street_administrator_may_check_in(event):
 
 
 def test_release_unclaimed_seats_after_the_start(event, staff, django_capture_on_commit_callbacks):
-    came = SeatFactory(event=event, seats=1)
-    absent = [SeatFactory(event=event, seats=2), SeatFactory(event=event, seats=1)]
-    waiting = SeatFactory(event=event, status=Booking.Status.WAITLISTED)
+    came = BookingFactory(event=event, seats=1)
+    absent = [BookingFactory(event=event, seats=2), BookingFactory(event=event, seats=1)]
+    waiting = BookingFactory(event=event, status=Booking.Status.WAITLISTED)
     booking_check_in(event=event, code=came.code, actor=staff, now=during(event, -5))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,13 +189,13 @@ def test_release_unclaimed_seats_after_the_start(event, staff, django_capture_on
 
 
 def test_release_is_refused_before_the_start_for_paid_events_and_for_other_staff(event, staff, other_staff):
-    SeatFactory(event=event)
+    BookingFactory(event=event)
     with pytest.raises(EventError):
         event_release_unclaimed_seats(event=event, actor=staff, now=during(event, -1))
     with pytest.raises(PermissionDenied):
         event_release_unclaimed_seats(event=event, actor=other_staff, now=during(event))
-    paid = DoorEventFactory(station=event.station, fee_fen=5000)
-    SeatFactory(event=paid)
+    paid = EventFactory(door_open=True, station=event.station, fee_fen=5000)
+    BookingFactory(event=paid)
     with pytest.raises(EventError):
         event_release_unclaimed_seats(event=paid, actor=staff, now=during(paid))
     assert not Booking.objects.filter(status=Booking.Status.NO_SHOW).exists()
@@ -205,16 +205,16 @@ def test_release_is_refused_before_the_start_for_paid_events_and_for_other_staff
 
 
 def test_mark_no_shows_is_idempotent_and_keeps_the_counter(event, staff):
-    came = SeatFactory(event=event)
-    absent = SeatFactory(event=event, seats=3)
+    came = BookingFactory(event=event)
+    absent = BookingFactory(event=event, seats=3)
     booking_check_in(event=event, code=came.code, actor=staff, now=during(event))
     # Nobody took attendance here: we can't tell who came, so nobody is marked.
-    unchecked = DoorEventFactory(station=event.station)
-    untouched = SeatFactory(event=unchecked)
+    unchecked = EventFactory(door_open=True, station=event.station)
+    untouched = BookingFactory(event=unchecked)
     # Not over yet.
-    later = DoorEventFactory(station=event.station, starts_at=event.ends_at + timedelta(days=1), ends_at=event.ends_at + timedelta(days=1, hours=1))
-    later_came = SeatFactory(event=later)
-    later_absent = SeatFactory(event=later)
+    later = EventFactory(station=event.station, starts_at=event.ends_at + timedelta(days=1), ends_at=event.ends_at + timedelta(days=1, hours=1))
+    later_came = BookingFactory(event=later)
+    later_absent = BookingFactory(event=later)
     booking_check_in(event=later, code=later_came.code, actor=staff, now=during(later))
 
     assert mark_no_shows(now=event.ends_at) == 1
@@ -233,8 +233,8 @@ def test_mark_no_shows_is_idempotent_and_keeps_the_counter(event, staff):
 
 
 def test_mark_no_shows_skips_cancelled_events(event, staff):
-    came = SeatFactory(event=event)
-    absent = SeatFactory(event=event)
+    came = BookingFactory(event=event)
+    absent = BookingFactory(event=event)
     booking_check_in(event=event, code=came.code, actor=staff, now=during(event))
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
 
@@ -248,8 +248,8 @@ def test_mark_no_shows_skips_cancelled_events(event, staff):
 
 def _no_show(user, days_ago, now, *, fee_fen=0):
     starts = now - timedelta(days=days_ago)
-    event = DoorEventFactory(starts_at=starts, ends_at=starts + timedelta(hours=1), fee_fen=fee_fen)
-    return SeatFactory(event=event, user=user, status=Booking.Status.NO_SHOW)
+    event = EventFactory(starts_at=starts, ends_at=starts + timedelta(hours=1), fee_fen=fee_fen)
+    return BookingFactory(event=event, user=user, status=Booking.Status.NO_SHOW)
 
 
 def test_no_show_restriction_threshold_and_window():
@@ -273,7 +273,7 @@ def test_no_shows_outside_the_window_or_at_paid_events_do_not_count():
     _no_show(user, 20, now, fee_fen=5000)
     _no_show(user, 10, now)
     _no_show(user, 5, now)
-    SeatFactory(user=user, status=Booking.Status.CANCELLED)
+    BookingFactory(event__door_open=True, user=user, status=Booking.Status.CANCELLED)
 
     assert no_show_restriction(user, now=now) is None
     assert no_show_restriction(UserFactory(), now=now) is None
@@ -320,7 +320,7 @@ def test_pages_need_in_scope_staff(client, event, other_staff):
 
 
 def test_check_in_without_javascript(staff_client, event):
-    booking = SeatFactory(event=event, user=UserFactory(display_name="李先生"))
+    booking = BookingFactory(event=event, user=UserFactory(display_name="李先生"))
 
     response = staff_client.post(_url("checkin_scan", event), {"code": booking.code}, follow=True)
 
@@ -337,8 +337,8 @@ def test_check_in_without_javascript(staff_client, event):
 
 
 def test_check_in_with_javascript_answers_json(staff_client, event):
-    booking = SeatFactory(event=event, seats=2)
-    other = SeatFactory(event=event)
+    booking = BookingFactory(event=event, seats=2)
+    other = BookingFactory(event=event)
 
     answer = staff_client.post(_url("checkin_scan", event), {"code": booking.code}, headers={"accept": "application/json"}).json()
     wrong = staff_client.post(_url("checkin_scan", event), {"code": "ZZZZZZZZZZ"}, headers={"accept": "application/json"}).json()
@@ -356,7 +356,7 @@ def test_check_in_page_query_count(staff_client, event, staff, django_assert_max
     event.capacity = 40
     event.save()
     for _ in range(30):
-        booking_check_in(event=event, code=SeatFactory(event=event).code, actor=staff, now=during(event, -5))
+        booking_check_in(event=event, code=BookingFactory(event=event).code, actor=staff, now=during(event, -5))
 
     with django_assert_max_num_queries(15):
         response = staff_client.get(_url("checkin", event))
@@ -366,11 +366,11 @@ def test_check_in_page_query_count(staff_client, event, staff, django_assert_max
 
 
 def test_attendance_csv(staff_client, event, staff):
-    came = SeatFactory(event=event, seats=2, user=UserFactory(display_name="张三"))
-    absent = SeatFactory(event=event, user=UserFactory(display_name="=HYPERLINK(1)"))
-    SeatFactory(event=event, status=Booking.Status.WAITLISTED)
-    SeatFactory(event=event, status=Booking.Status.CANCELLED)
-    SeatFactory(event=DoorEventFactory(station=event.station))  # another event
+    came = BookingFactory(event=event, seats=2, user=UserFactory(display_name="张三"))
+    absent = BookingFactory(event=event, user=UserFactory(display_name="=HYPERLINK(1)"))
+    BookingFactory(event=event, status=Booking.Status.WAITLISTED)
+    BookingFactory(event=event, status=Booking.Status.CANCELLED)
+    BookingFactory(event=EventFactory(door_open=True, station=event.station))  # another event
     booking_check_in(event=event, code=came.code, actor=staff, now=during(event, -1))
 
     response = staff_client.get(_url("attendance_csv", event))
@@ -389,7 +389,7 @@ def test_attendance_csv(staff_client, event, staff):
 
 
 def test_release_seats_page(staff_client, event, django_capture_on_commit_callbacks):
-    absent = SeatFactory(event=event, seats=2)
+    absent = BookingFactory(event=event, seats=2)
     Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
 
     page = staff_client.get(_url("checkin", event))
@@ -404,7 +404,7 @@ def test_release_seats_page(staff_client, event, django_capture_on_commit_callba
 
 
 def test_release_seats_before_the_start_says_why(staff_client, event):
-    absent = SeatFactory(event=event)
+    absent = BookingFactory(event=event)
 
     page = staff_client.get(_url("checkin", event))
     response = staff_client.post(_url("release_seats", event), follow=True)

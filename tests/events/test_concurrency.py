@@ -3,21 +3,18 @@
 The control switches the event lock off and shows the race does happen, so we know these tests can see it.
 """
 
-import threading
-import time
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import partial
 
 import pytest
-from django.db import IntegrityError, connection
-from django.db.models import Sum
+from django.db import IntegrityError
 
 import events.services
 from events.models import Booking, Event
 from events.services import EventError, booking_cancel, booking_create
 from portal.models import Membership, Notification
-from tests.events.factories import EventFactory
+from tests.concurrency import run_concurrently, slow_down
+from tests.events.factories import EventFactory, book, holding_seats
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -28,54 +25,12 @@ CAPACITY = 10
 CHECK_TO_WRITE_SECONDS = 0.02  # see slow_booking_write
 
 
-@dataclass
-class Outcome:
-    results: list = field(default_factory=list)
-    refusals: list = field(default_factory=list)  # EventError: a rule said no
-    errors: list = field(default_factory=list)  # anything else: a bug
-    seconds: float = 0.0
-
-
-def run_concurrently(calls):
-    """Run each call in its own thread, all released together. Each thread closes its connection."""
-    barrier = threading.Barrier(len(calls))
-    outcome = Outcome()
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            connection.ensure_connection()  # connect first, so the barrier releases threads that are ready to query
-            barrier.wait(timeout=60)
-            result = call()
-        except EventError as exc:
-            with lock:
-                outcome.refusals.append(exc)
-        except BaseException as exc:
-            with lock:
-                outcome.errors.append(exc)
-        else:
-            with lock:
-                outcome.results.append(result)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(call,)) for call in calls]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    outcome.seconds = time.perf_counter() - started
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
-    return outcome
-
-
 def report(name, outcome, event):
     """One line per run, shown with `pytest -s`: what the threads did and how long it took."""
     by_status = Counter(Booking.objects.filter(event=event).values_list("status", flat=True))
     event.refresh_from_db()
     print(
-        f"\n{name}: {len(outcome.results) + len(outcome.refusals) + len(outcome.errors)} threads in {outcome.seconds:.2f}s; "
+        f"\n{name}: {len(outcome)} threads in {outcome.seconds:.2f}s; "
         f"bookings confirmed {by_status[CONFIRMED]} ({event.confirmed_seats}/{event.capacity} seats), "
         f"waitlisted {by_status[WAITLISTED]}, cancelled {by_status[CANCELLED]}; "
         f"refusals {len(outcome.refusals)}, errors {Counter(type(e).__name__ for e in outcome.errors)}"
@@ -84,8 +39,7 @@ def report(name, outcome, event):
 
 def assert_seats_add_up(event):
     event.refresh_from_db()
-    held = Booking.objects.filter(event=event, status__in=Booking.HOLDING_SEATS).aggregate(n=Sum("seats"))["n"] or 0
-    assert event.confirmed_seats == held <= event.capacity
+    assert event.confirmed_seats == holding_seats(event) <= event.capacity
 
 
 def waiting_list(event):
@@ -99,13 +53,7 @@ def in_booking_order(event, *statuses):
 @pytest.fixture
 def slow_booking_write(monkeypatch):
     """Widen the window a missing lock would let through: pause between counting the free seats and writing the booking."""
-    create = Booking.objects.create
-
-    def slow_create(**kwargs):
-        time.sleep(CHECK_TO_WRITE_SECONDS)
-        return create(**kwargs)
-
-    monkeypatch.setattr(Booking.objects, "create", slow_create)
+    slow_down(monkeypatch, Booking.objects, "create", CHECK_TO_WRITE_SECONDS)
 
 
 @pytest.fixture
@@ -124,7 +72,7 @@ def test_sixty_people_booking_ten_seats_at_once_get_ten_seats_and_fifty_places_i
     event = EventFactory(capacity=CAPACITY)
     people = UserFactory.create_batch(BOOKERS)
 
-    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people])
+    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people], refusals=EventError)
     report(f"60 bookers, window {window}", outcome, event)
 
     assert outcome.errors == []
@@ -143,15 +91,15 @@ def test_sixty_people_booking_ten_seats_at_once_get_ten_seats_and_fifty_places_i
 
 def test_seats_given_back_while_others_book_go_to_the_earliest_waiting_in_order():
     event = EventFactory(capacity=CAPACITY)
-    holders = [booking_create(event=event, user=UserFactory()) for _ in range(CAPACITY)]
+    holders = [book(event) for _ in range(CAPACITY)]
     for _ in range(20):
-        booking_create(event=event, user=UserFactory())
+        book(event)
     queue = waiting_list(event)
     newcomers = UserFactory.create_batch(20)
 
     calls = [partial(booking_cancel, booking_id=b.pk, user=b.user) for b in holders]
     calls += [partial(booking_create, event=event, user=person) for person in newcomers]
-    outcome = run_concurrently(calls)
+    outcome = run_concurrently(calls, refusals=EventError)
     report("10 cancel + 20 book", outcome, event)
 
     assert outcome.errors == []
@@ -172,7 +120,7 @@ def test_groups_booking_at_once_never_overbook_and_leave_no_seat_a_waiting_reque
     contacts = [MembershipFactory(role=Membership.Role.REPRESENTATIVE, verified=True).user for _ in range(30)]
 
     # Groups of 2, 3 and 4 don't always add up to 10: a seat may be left that no waiting group fits.
-    outcome = run_concurrently([partial(booking_create, event=event, user=c, seats=2 + i % 3) for i, c in enumerate(contacts)])
+    outcome = run_concurrently([partial(booking_create, event=event, user=c, seats=2 + i % 3) for i, c in enumerate(contacts)], refusals=EventError)
     report("30 groups of 2-4", outcome, event)
 
     assert outcome.errors == [] and outcome.refusals == []
@@ -189,7 +137,7 @@ def test_control_without_the_event_lock_bookers_race_for_the_same_seats(without_
     event = EventFactory(capacity=CAPACITY)
     people = UserFactory.create_batch(BOOKERS)
 
-    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people])
+    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people], refusals=EventError)
     report("control, no lock", outcome, event)
 
     overbooked = Booking.objects.filter(event=event, status=CONFIRMED).count() > CAPACITY

@@ -4,21 +4,18 @@ The control switches the booking row locks off and shows duplicates do happen, s
 we know this test can see the race it guards against.
 """
 
-import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
-import factory
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 import events.services
-from events.models import Booking, Event
+from events.models import Booking
 from events.schedule import send_due_reminders
 from portal.models import Notification
-from tests.factories import StationFactory, UserFactory
+from tests.concurrency import run_in_threads, slow_down, without_select_for_update
+from tests.events.factories import BookingFactory, EventFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,60 +24,13 @@ EVENTS, PEOPLE_PER_EVENT = 3, 4
 NOTIFY_SECONDS = 0.02  # a slow inbox write: the window in which a second run would remind the same people again
 
 
-class EventFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Event
-
-    station = factory.SubFactory(StationFactory)
-    title = factory.Sequence(lambda n: f"健康讲座{n}")
-    category = Event.Category.HEALTH
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
-    ends_at = factory.LazyAttribute(lambda event: event.starts_at + timedelta(hours=1))
-    capacity = 50
-    status = Event.Status.PUBLISHED
-
-
-class BookingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Booking
-
-    event = factory.SubFactory(EventFactory)
-    user = factory.SubFactory(UserFactory)
-    status = Booking.Status.CONFIRMED
-
-
-def run_concurrently(fn, *, threads=THREADS):
-    """Run fn in `threads` threads released together; return their results. Each thread closes its connection."""
-    barrier = threading.Barrier(threads)
-    results, errors = [], []
-
-    def run():
-        try:
-            connection.ensure_connection()  # connect first, so the barrier releases threads that are ready to query
-            barrier.wait(timeout=30)
-            results.append(fn())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
-    assert errors == []
-    return results
-
-
 @pytest.fixture
 def due_bookings():
     """Confirmed bookings at a few events, and a moment at which every one of them is due its reminder."""
     start = timezone.now() + timedelta(days=2)
     bookings = [
         BookingFactory(event=event)
-        for event in EventFactory.create_batch(EVENTS, starts_at=start)
+        for event in EventFactory.create_batch(EVENTS, starts_at=start, capacity=50)
         for _ in range(PEOPLE_PER_EVENT)
     ]
     return bookings, start - timedelta(hours=1)
@@ -88,19 +38,13 @@ def due_bookings():
 
 @pytest.fixture
 def slow_notify(monkeypatch):
-    real_notify = events.services.notify
-
-    def notify(**kwargs):
-        time.sleep(NOTIFY_SECONDS)
-        return real_notify(**kwargs)
-
-    monkeypatch.setattr(events.services, "notify", notify)
+    slow_down(monkeypatch, events.services, "notify", NOTIFY_SECONDS)
 
 
 @pytest.fixture
 def without_row_locks(monkeypatch):
     """send_due_reminders as it would be without select_for_update: a plain read."""
-    monkeypatch.setattr(Booking.objects, "select_for_update", lambda *args, **kwargs: Booking.objects.all())
+    without_select_for_update(monkeypatch, Booking)
 
 
 def reminders_per_person():
@@ -110,7 +54,7 @@ def reminders_per_person():
 def test_concurrent_runs_remind_each_booking_once(due_bookings, slow_notify):
     bookings, now = due_bookings
 
-    sent = run_concurrently(lambda: send_due_reminders(now=now))
+    sent = run_in_threads(lambda: send_due_reminders(now=now), THREADS)
 
     assert sum(sent) == len(bookings)  # each reminder was counted by exactly one run
     per_person = reminders_per_person()
@@ -123,7 +67,7 @@ def test_concurrent_runs_remind_each_booking_once(due_bookings, slow_notify):
 def test_control_without_the_row_locks_runs_remind_people_twice(due_bookings, slow_notify, without_row_locks):
     bookings, now = due_bookings
 
-    sent = run_concurrently(lambda: send_due_reminders(now=now))
+    sent = run_in_threads(lambda: send_due_reminders(now=now), THREADS)
 
     assert sum(sent) > len(bookings)
     assert max(reminders_per_person().values()) > 1

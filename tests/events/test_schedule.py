@@ -6,7 +6,6 @@ import sys
 import types
 from datetime import timedelta
 
-import factory
 import pytest
 from django.utils import timezone, translation
 
@@ -15,41 +14,13 @@ from events.models import Booking, Event
 from events.schedule import event_move, send_due_reminders
 from events.services import EventError
 from portal.models import AuditEntry, Notification
-from tests.factories import StationFactory, UserFactory
+from tests.events.factories import BookingFactory, EventFactory, shanghai
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
 REMINDER, MOVED = "events.booking.reminder", "events.event.moved"
-
-
-def shanghai(days, hour, minute=0):
-    """A wall-clock time in Shanghai, `days` from today."""
-    return (timezone.localtime() + timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
-
-
-class EventFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Event
-
-    station = factory.SubFactory(StationFactory)
-    title = factory.Sequence(lambda n: f"午间瑜伽{n}")
-    category = Event.Category.HEALTH
-    starts_at = factory.LazyFunction(lambda: shanghai(3, 12, 10))
-    ends_at = factory.LazyAttribute(lambda event: event.starts_at + timedelta(minutes=40))
-    capacity = 10
-    status = Event.Status.PUBLISHED
-
-
-class BookingFactory(factory.django.DjangoModelFactory):
-    """A booking row as the booking services leave it (the seat counter is not needed by these tests)."""
-
-    class Meta:
-        model = Booking
-
-    event = factory.SubFactory(EventFactory)
-    user = factory.SubFactory(UserFactory)
-    status = CONFIRMED
 
 
 def reminders(booking):
@@ -64,7 +35,7 @@ def reminded_titles(booking):
 
 
 def test_a_confirmed_booking_is_reminded_within_the_lead_and_not_before():
-    booking = BookingFactory()
+    booking = BookingFactory(event__starts_at=shanghai(3, 12, 10))
     start = booking.event.starts_at
 
     assert send_due_reminders(now=start - timedelta(hours=2, minutes=1)) == 0
@@ -124,7 +95,7 @@ def test_only_confirmed_bookings_of_published_events_are_reminded():
 
 
 def test_a_reminder_is_written_in_the_recipients_language():
-    booking = BookingFactory(user=UserFactory(language="en"))
+    booking = BookingFactory(event__starts_at=shanghai(3, 12, 10), user=UserFactory(language="en"))
 
     send_due_reminders(now=booking.event.starts_at - timedelta(hours=1))
 

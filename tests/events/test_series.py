@@ -7,6 +7,7 @@ from events.models import Booking, Event, EventSeries
 from events.series import series_generate
 from events.services import EventError, booking_cancel, booking_create
 from stations.hours import SHANGHAI
+from tests.events.factories import book
 from tests.factories import StationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ def test_a_whole_course_books_every_remaining_session_at_once():
 def test_a_full_session_puts_that_session_on_the_waiting_list_only():
     series = make_series(whole_course=True, weekly_count=3, capacity=1)
     sessions = series_generate(series=series, actor=None)
-    booking_create(event=sessions[2], user=UserFactory())  # someone took the last session's only seat
+    book(sessions[2])  # someone took the last session's only seat
     person = UserFactory()
     booking_create(event=sessions[0], user=person)
     statuses = dict(Booking.objects.filter(user=person).values_list("event_id", "status"))
@@ -122,4 +123,4 @@ def test_repeated_no_shows_lead_to_the_waiting_list_with_the_reason(settings):
     note = person.notifications.get(kind="events.booking.waitlisted")
     assert "2" in note.body  # says how many events were missed
     # Somebody else still gets a seat straight away.
-    assert booking_create(event=upcoming, user=UserFactory()).status == Booking.Status.CONFIRMED
+    assert book(upcoming).status == Booking.Status.CONFIRMED

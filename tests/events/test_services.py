@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone, translation
 
 import events.services
 from events.models import Booking, Event
 from events.services import MAX_GROUP_SEATS, EventError, booking_cancel, booking_create, event_capacity_change
 from portal.models import AuditEntry, Membership, Notification, Organisation
-from tests.events.factories import BookingFactory, EventFactory
+from tests.events.factories import BookingFactory, EventFactory, book, holding_seats
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def refused(service, **kwargs):
 def assert_seats_add_up(event):
     """The counter is the sum of seats held by confirmed and attended bookings, and never above capacity."""
     event.refresh_from_db()
-    held = Booking.objects.filter(event=event, status__in=Booking.HOLDING_SEATS).aggregate(n=Sum("seats"))["n"] or 0
+    held = holding_seats(event)
     assert event.confirmed_seats == held
     assert held <= event.capacity
 
@@ -57,7 +57,7 @@ def group_contact(role=Membership.Role.REPRESENTATIVE):
 
 def fill(event, n):
     """n people with a confirmed seat each, through the real service."""
-    return [booking_create(event=event, user=UserFactory()) for _ in range(n)]
+    return [book(event) for _ in range(n)]
 
 
 # --- confirmed while seats last, then the waiting list
@@ -103,7 +103,7 @@ def test_when_the_event_is_full_the_next_person_goes_on_the_waiting_list_and_is_
 
 def test_the_last_seat_goes_to_the_next_person_and_only_then_the_waiting_list_starts():
     event = EventFactory(capacity=3)
-    bookings = [booking_create(event=event, user=UserFactory()) for _ in range(5)]
+    bookings = [book(event) for _ in range(5)]
     assert [b.status for b in bookings] == [CONFIRMED] * 3 + [WAITLISTED] * 2
     assert_seats_add_up(event)
 
@@ -114,7 +114,7 @@ def test_the_last_seat_goes_to_the_next_person_and_only_then_the_waiting_list_st
 def test_a_cancelled_seat_goes_to_the_first_person_waiting_who_is_told(django_capture_on_commit_callbacks, mailoutbox):
     event = EventFactory(capacity=2)
     first, second = fill(event, 2)
-    waiting = [booking_create(event=event, user=UserFactory()) for _ in range(3)]
+    waiting = [book(event) for _ in range(3)]
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,11 +135,11 @@ def test_a_cancelled_seat_goes_to_the_first_person_waiting_who_is_told(django_ca
 def test_a_group_that_does_not_fit_keeps_its_place_and_gets_the_seats_when_enough_free_up():
     event = EventFactory(capacity=4)
     big_group = booking_create(event=event, user=group_contact(), seats=3)
-    single = booking_create(event=event, user=UserFactory())
+    single = book(event)
     assert Event.objects.get(pk=event.pk).confirmed_seats == 4
     waiting_group = booking_create(event=event, user=group_contact(Membership.Role.MANAGER), seats=3)
-    first_single = booking_create(event=event, user=UserFactory())
-    second_single = booking_create(event=event, user=UserFactory())
+    first_single = book(event)
+    second_single = book(event)
     assert statuses(waiting_group, first_single, second_single) == [WAITLISTED] * 3
 
     # One seat comes free: the group ahead doesn't fit, so the first single behind it gets the seat.
@@ -160,7 +160,7 @@ def test_a_group_that_does_not_fit_keeps_its_place_and_gets_the_seats_when_enoug
 def test_several_seats_freed_by_one_group_go_to_several_people_in_order():
     event = EventFactory(capacity=3)
     group = booking_create(event=event, user=group_contact(), seats=3)
-    waiting = [booking_create(event=event, user=UserFactory()) for _ in range(4)]
+    waiting = [book(event) for _ in range(4)]
 
     booking_cancel(booking_id=group.pk, user=group.user)
 
@@ -171,7 +171,7 @@ def test_several_seats_freed_by_one_group_go_to_several_people_in_order():
 def test_a_place_on_the_waiting_list_can_be_given_up_at_any_time_without_moving_seats():
     event = EventFactory(capacity=1, cancellation_deadline=timezone.now() + timedelta(hours=1))
     (holder,) = fill(event, 1)
-    waiting = booking_create(event=event, user=UserFactory())
+    waiting = book(event)
     after_the_start = event.starts_at + timedelta(minutes=5)
 
     cancelled = booking_cancel(booking_id=waiting.pk, user=waiting.user, now=after_the_start)
@@ -186,7 +186,7 @@ def test_a_confirmed_seat_cannot_be_given_back_after_the_cancellation_deadline()
     deadline = timezone.now() + timedelta(days=1)
     event = EventFactory(capacity=1, cancellation_deadline=deadline)
     (holder,) = fill(event, 1)
-    waiting = booking_create(event=event, user=UserFactory())
+    waiting = book(event)
 
     message = refused(booking_cancel, booking_id=holder.pk, user=holder.user, now=deadline)
 
@@ -214,7 +214,7 @@ def test_without_a_deadline_a_seat_can_be_given_back_until_the_event_starts():
 def test_someone_elses_booking_id_is_refused_and_nothing_changes():
     event = EventFactory(capacity=1)
     (victim,) = fill(event, 1)
-    waiting = booking_create(event=event, user=UserFactory())
+    waiting = book(event)
     forger = UserFactory()
     notifications, audit = Notification.objects.count(), AuditEntry.objects.count()
 
@@ -229,7 +229,7 @@ def test_someone_elses_booking_id_is_refused_and_nothing_changes():
 
 def test_a_booking_that_is_already_cancelled_or_attended_cannot_be_cancelled():
     event = EventFactory(capacity=3)
-    cancelled = booking_create(event=event, user=UserFactory())
+    cancelled = book(event)
     booking_cancel(booking_id=cancelled.pk, user=cancelled.user)
     attended = BookingFactory(event=event, status=ATTENDED)
 
@@ -438,7 +438,7 @@ def test_more_seats_go_to_the_waiting_list_in_order(django_capture_on_commit_cal
     event = EventFactory(capacity=3)
     fill(event, 3)
     group = booking_create(event=event, user=group_contact(), seats=3)
-    singles = [booking_create(event=event, user=UserFactory()) for _ in range(3)]
+    singles = [book(event) for _ in range(3)]
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -468,7 +468,7 @@ def test_a_booking_rolled_back_after_notifying_leaves_no_booking_no_notification
 
     monkeypatch.setattr(events.services, "audit_log", audit_fails)  # fails after the booking and its notification are written
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        booking_create(event=event, user=UserFactory())
+        book(event)
 
     assert not Booking.objects.exists()
     assert not Notification.objects.exists()

@@ -747,3 +747,21 @@ def test_the_list_queries_use_the_event_indexes_on_postgresql():
     by_station = upcoming_events(station=stations[0])[:20].explain()
     print("station filter plan:\n" + by_station)
     assert "event_station_start_idx" in by_station or "event_status_start_idx" in by_station
+
+
+def test_a_person_with_repeated_no_shows_is_told_why_they_are_waiting(client, settings):
+    settings.EVENTS_NO_SHOW_THRESHOLD = 1
+    person = UserFactory()
+    station = StationFactory()
+    now = timezone.now()
+    past = Event.objects.create(station=station, title="上周的沙龙", category="lunch_salon", status="finished", capacity=5,
+                                starts_at=now - timedelta(days=7), ends_at=now - timedelta(days=7, hours=-1))
+    Booking.objects.create(event=past, user=person, status=Booking.Status.NO_SHOW)
+    upcoming = Event.objects.create(station=station, title="午间茶艺", category="lunch_salon", status="published", capacity=5,
+                                    starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=1))
+    client.force_login(person)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post(reverse("events:book", args=[upcoming.pk]), follow=True)
+    assert Booking.objects.get(event=upcoming, user=person).status == Booking.Status.WAITLISTED
+    page = response.content.decode()
+    assert "您有 1 次预约了活动却没有到场" in page  # the reason, in the page's language

@@ -7,16 +7,15 @@ so we know these tests can see the race they guard against.
 import threading
 import time
 from collections import Counter
-from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 import portal.notifications
 from portal.models import NotificationDelivery
 from portal.notifications import deliver, notify, sweep
+from tests.concurrency import run_in_threads, without_select_for_update
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -38,32 +37,6 @@ def pause_after_reading_stale_deliveries(execute, sql, params, many, context):
     if sql.startswith("SELECT") and STALE_READ in sql:
         time.sleep(READ_PAUSE_SECONDS)
     return result
-
-
-def run_concurrently(fn, *, threads=THREADS, execute_wrapper=None):
-    """Run fn in `threads` threads released together; return their results. Each thread closes its connection."""
-    barrier = threading.Barrier(threads)
-    results, errors = [], []
-
-    def run():
-        try:
-            connection.ensure_connection()  # connect first, so the barrier releases threads that are ready to query
-            barrier.wait(timeout=30)
-            with connection.execute_wrapper(execute_wrapper) if execute_wrapper else nullcontext():
-                results.append(fn())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert not any(worker.is_alive() for worker in workers), "a thread hung"
-    assert errors == []
-    return results
 
 
 def stale_deliveries(count, monkeypatch):
@@ -88,7 +61,7 @@ def slow_channel(recording_channel):
 @pytest.fixture
 def without_row_locks(monkeypatch):
     """deliver() and sweep() as they would be without select_for_update: a plain read."""
-    monkeypatch.setattr(NotificationDelivery.objects, "select_for_update", lambda *args, **kwargs: NotificationDelivery.objects.all())
+    without_select_for_update(monkeypatch, NotificationDelivery)
 
 
 def deliver_all(ids):
@@ -105,7 +78,7 @@ def sends_per_notification(channel):
 def test_workers_delivering_the_same_ids_at_once_send_each_once(slow_channel, monkeypatch):
     ids, _ = stale_deliveries(3, monkeypatch)
 
-    results = run_concurrently(lambda: deliver_all(ids))
+    results = run_in_threads(lambda: deliver_all(ids), THREADS)
 
     assert sum(results) == len(ids)  # exactly one worker reports each send
     assert len(slow_channel.sent) == len(ids)
@@ -117,7 +90,7 @@ def test_workers_delivering_the_same_ids_at_once_send_each_once(slow_channel, mo
 def test_control_without_the_row_lock_workers_send_duplicates(slow_channel, without_row_locks, monkeypatch):
     ids, _ = stale_deliveries(3, monkeypatch)
 
-    run_concurrently(lambda: deliver_all(ids))
+    run_in_threads(lambda: deliver_all(ids), THREADS)
 
     assert len(slow_channel.sent) > len(ids)
     assert max(sends_per_notification(slow_channel).values()) > 1
@@ -129,7 +102,7 @@ def test_control_without_the_row_lock_workers_send_duplicates(slow_channel, with
 def test_concurrent_sweeps_send_each_notification_once(slow_channel, monkeypatch):
     ids, later = stale_deliveries(10, monkeypatch)
 
-    picked = run_concurrently(lambda: sweep(now=later), execute_wrapper=pause_after_reading_stale_deliveries)
+    picked = run_in_threads(lambda: sweep(now=later), THREADS, execute_wrapper=pause_after_reading_stale_deliveries)
 
     assert sum(picked) == len(ids)  # every stale delivery was claimed by exactly one sweep
     assert sorted(slow_channel.sent) == sorted(NotificationDelivery.objects.get(pk=i).notification_id for i in ids)
@@ -148,7 +121,7 @@ def test_sweeps_and_workers_racing_send_each_notification_once(slow_channel, mon
             mine = next(turn)
         return sweep(now=later) if mine % 2 else deliver_all(ids)
 
-    run_concurrently(sweep_or_deliver, execute_wrapper=pause_after_reading_stale_deliveries)
+    run_in_threads(sweep_or_deliver, THREADS, execute_wrapper=pause_after_reading_stale_deliveries)
 
     assert len(slow_channel.sent) == len(ids)
     assert set(sends_per_notification(slow_channel).values()) == {1}
@@ -159,7 +132,7 @@ def test_sweeps_and_workers_racing_send_each_notification_once(slow_channel, mon
 def test_control_without_the_row_locks_sweeps_send_duplicates(slow_channel, without_row_locks, monkeypatch):
     ids, later = stale_deliveries(10, monkeypatch)
 
-    picked = run_concurrently(lambda: sweep(now=later), execute_wrapper=pause_after_reading_stale_deliveries)
+    picked = run_in_threads(lambda: sweep(now=later), THREADS, execute_wrapper=pause_after_reading_stale_deliveries)
 
     assert sum(picked) > len(ids)  # several sweeps claimed the same deliveries
     assert max(sends_per_notification(slow_channel).values()) > 1

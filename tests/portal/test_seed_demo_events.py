@@ -4,7 +4,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.db.models import Sum
 from django.utils import timezone
 
 from events.models import Booking, Event
@@ -12,6 +11,7 @@ from portal.demo import data, events_seed, stations_data
 from portal.demo import events_data as content
 from portal.models import Notification, Organisation
 from stations.models import OpeningException
+from tests.events.factories import holding_seats
 from tests.portal.seed_helpers import row_counts, seed_demo, summary
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_lunch_salons_fit_the_lunch_hour_and_courses_follow_the_working_day(seed
 
 def test_every_seat_counter_equals_the_seats_its_bookings_hold(seeded):
     for event in Event.objects.all():
-        held = event.bookings.filter(status__in=Booking.HOLDING_SEATS).aggregate(n=Sum("seats"))["n"] or 0
+        held = holding_seats(event)
         assert event.confirmed_seats == held <= event.capacity, event.title
 
 
