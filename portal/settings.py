@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal",
     "stations",
     "events",
+    "reservations",
 ]
 
 MIDDLEWARE = [
@@ -92,8 +93,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock instead of failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Wait for a lock instead of failing at once when two requests write together, and take the write
+    # lock when a transaction begins: "check, then write" in a service is then never interleaved.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
