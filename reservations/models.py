@@ -71,3 +71,25 @@ class Reservation(TimestampedModel):
 
     def __str__(self):
         return f"{self.area} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ReservationQuota(models.Model):
+    """At most this many hours a week of a station's rooms for one organisation (or, without one, for each)."""
+
+    station = models.ForeignKey("stations.Station", on_delete=models.CASCADE, related_name="reservation_quotas", verbose_name=_("station"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("organisation"),
+        help_text=_("Empty: the limit for every organisation without a limit of its own."),
+    )
+    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"))
+
+    class Meta:
+        verbose_name = _("weekly quota")
+        verbose_name_plural = _("weekly quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "organisation"], name="quota_once_per_organisation"),
+            models.UniqueConstraint(fields=["station"], condition=Q(organisation__isnull=True), name="quota_one_default_per_station"),
+        ]
+
+    def __str__(self):
+        return f"{self.station} · {self.organisation or '*'} · {self.hours_per_week}h"

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from portal import scopes
 from portal.audit import audit_log
 from portal.exceptions import PortalError
-from portal.models import Membership
+from portal.models import Membership, Organisation
 from portal.notifications import notify
-from reservations.models import ReservableArea, Reservation
+from reservations.models import ReservableArea, Reservation, ReservationQuota
 from stations.hours import SHANGHAI, exceptions_window, periods_on
 from stations.models import FunctionArea, OpeningException, Station
 
@@ -83,6 +83,32 @@ def _hold(area, **fields):
         raise
 
 
+def _check_quota(*, area, organisation, starts_at, ends_at):
+    """The organisation's hours this week at this station, the new request included, stay within its quota.
+
+    Locks the organisation's row first, so two requests of one organisation (for different rooms) are
+    counted one after the other. Runs inside the caller's transaction.
+    """
+    quotas = {q.organisation_id: q.hours_per_week for q in ReservationQuota.objects.filter(station_id=area.station_id)}
+    limit = quotas.get(organisation.pk, quotas.get(None))
+    if limit is None:
+        return
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    local = starts_at.astimezone(SHANGHAI)
+    week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_end = week_start + timedelta(days=7)
+    taken = Reservation.objects.filter(
+        organisation=organisation, area__station_id=area.station_id, status__in=Reservation.HOLDING,
+        starts_at__gte=week_start, starts_at__lt=week_end,
+    ).values_list("starts_at", "ends_at")
+    hours = sum((end - start).total_seconds() for start, end in taken) / 3600 + (ends_at - starts_at).total_seconds() / 3600
+    if hours > limit:
+        raise ReservationError(format_lazy(
+            _("{org} may reserve at most {limit} hours a week at this station; this request would make it {hours:g}."),
+            org=organisation.name, limit=limit, hours=hours,
+        ))
+
+
 def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1, organisation=None, now=None):
     now = now or timezone.now()
     try:
@@ -96,6 +122,8 @@ def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1,
     check_request(area=area, reservable=reservable, starts_at=starts_at, ends_at=ends_at, attendees=attendees, now=now)
     status = Reservation.Status.PENDING if reservable.needs_approval else Reservation.Status.APPROVED
     with transaction.atomic(durable=True):
+        if organisation is not None:
+            _check_quota(area=area, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
         reservation = _hold(
             area, user=user, organisation=organisation, starts_at=starts_at, ends_at=ends_at,
             purpose=purpose.strip()[:200], attendees=attendees, status=status,

@@ -143,3 +143,29 @@ def test_the_database_itself_refuses_overlaps_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'reservation_no_overlap'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_an_organisation_stays_within_its_weekly_quota_across_rooms():
+    from reservations.models import ReservationQuota
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    area = meeting_room()
+    other_room = meeting_room(station=area.station)
+    company = OrganisationFactory()
+    contact = MembershipFactory(organisation=company, verified=True).user
+    ReservationQuota.objects.create(station=area.station, hours_per_week=3)
+    ask(area, shanghai_at(7, 9), shanghai_at(7, 11), user=contact, organisation=company)
+    with pytest.raises(ReservationError) as refused:
+        ask(other_room, shanghai_at(7, 14), shanghai_at(7, 16), user=contact, organisation=company)
+    assert "3 hours" in str(refused.value.message)
+    ask(other_room, shanghai_at(7, 14), shanghai_at(7, 15), user=contact, organisation=company)  # exactly 3 hours
+    # Without the organisation, a person's own reservation is not counted against it.
+    ask(other_room, shanghai_at(7, 16), shanghai_at(7, 18), user=contact)
+
+
+def test_only_verified_members_reserve_for_an_organisation():
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    with pytest.raises(ReservationError):
+        ask(meeting_room(), shanghai_at(2, 9), shanghai_at(2, 10), user=membership.user, organisation=membership.organisation)
