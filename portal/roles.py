@@ -86,3 +86,10 @@ grant(STATION_STAFF, *_crud("events.event", "events.eventseries"), *_view("event
 # Activity delivery: staff read their stations' requests and answer them; requests come from enterprises and stay as history.
 grant(STREET_ADMIN, "events.view_activityrequest", "events.change_activityrequest")
 grant(STATION_STAFF, "events.view_activityrequest", "events.change_activityrequest")
+# Reservations: staff keep their stations' reservable rooms and weekly quotas, decide requests and block slots.
+# Reservations are never deleted: people cancel, staff reject.
+_reservation_parts = ("reservations.reservablearea", "reservations.reservationquota")
+grant(STREET_ADMIN, *_crud(*_reservation_parts), *_view("reservations.reservation"), "reservations.add_reservation",
+      "reservations.change_reservation")
+grant(STATION_STAFF, *_crud(*_reservation_parts), *_view("reservations.reservation"), "reservations.add_reservation",
+      "reservations.change_reservation")

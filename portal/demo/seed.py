@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from portal import services
-from portal.demo import data, events_seed, stations_seed
+from portal.demo import data, events_seed, reservations_seed, stations_seed
 from portal.models import Building, District, Membership, Neighbourhood, Organisation, Residence, StaffAssignment, Street, User
 from stations.models import Station
 
@@ -283,6 +283,8 @@ LOADERS = [
     load_place_coordinates,
     # A month of upcoming events at the stations, and the demo people's bookings.
     *events_seed.LOADERS,
+    # The reservable rooms, the 周家桥 stations' weekly quota and a week of reservations in every status.
+    *reservations_seed.LOADERS,
 ]
 
 

@@ -35,6 +35,7 @@ from portal.models import (
     User,
 )
 from portal.notifications import notify
+from reservations.models import ReservableArea, Reservation, ReservationQuota
 from stations.models import FunctionArea, Station, ThemeTag
 from tests.events.factories import BookingFactory, EventFactory
 from tests.factories import (
@@ -49,6 +50,7 @@ from tests.factories import (
     UserFactory,
     make_staff,
 )
+from tests.reservations.factories import meeting_room, shanghai_at
 
 ROLES = ("street", "station", "merchant")
 
@@ -91,6 +93,12 @@ def _notification(side):
     return notify(recipient=side.member, kind="test.scope", title="t")
 
 
+def _reservation(side):
+    area = meeting_room(station=side.station)
+    return Reservation.objects.create(area=area, user=side.member, starts_at=shanghai_at(3, 10), ends_at=shanghai_at(3, 11),
+                                      purpose="支部会议")
+
+
 BUILDERS = {
     District: lambda s: s.district,
     Street: lambda s: s.street,
@@ -119,6 +127,11 @@ BUILDERS = {
         start_time="12:10", end_time="12:50", capacity=10,
     ),
     Booking: lambda s: BookingFactory(event=EventFactory(station=s.station), user=s.member),
+    ReservableArea: lambda s: ReservableArea.objects.create(
+        area=FunctionArea.objects.create(station=s.station, kind=FunctionArea.Kind.MEETING, access_mode=FunctionArea.Access.RESERVATION),
+    ),
+    Reservation: lambda s: _reservation(s),
+    ReservationQuota: lambda s: ReservationQuota.objects.create(station=s.station, hours_per_week=6),
 }
 
 # What each role of side A may do to side A's row: v = view, c = change, d = delete.
@@ -147,6 +160,10 @@ EXPECTED = {
     ActivityRequest: {"street": "vc", "station": "vc", "merchant": ""},
     # Bookings are made and given back by people through the services: staff read them, never add or delete.
     Booking: {"street": "vc", "station": "vc", "merchant": ""},
+    ReservableArea: {"street": "vcd", "station": "vcd", "merchant": ""},
+    ReservationQuota: {"street": "vcd", "station": "vcd", "merchant": ""},
+    # Reservations move through the services (approve, reject, block) and stay as history: never deleted.
+    Reservation: {"street": "vc", "station": "vc", "merchant": ""},
 }
 
 
