@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("events.staff_urls")),
     path("", include("events.calendar_urls")),
     path("", include("events.delivery_urls")),
+    path("", include("reservations.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -122,7 +122,8 @@ def station_detail(slug):
             Prefetch("theme_tags", queryset=ThemeTag.objects.order_by("name")),
             "opening_hours",
             Prefetch("opening_exceptions", queryset=OpeningException.objects.filter(date__range=(start, end))),
-            "function_areas",
+            # With each room's reservation settings, so "reserve" links cost no query per room.
+            Prefetch("function_areas", queryset=FunctionArea.objects.select_related("reservable")),
             "teams",
             Prefetch("services", queryset=ServiceItem.objects.select_related("provider")),
             "photos",

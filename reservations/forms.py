@@ -1,0 +1,53 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organisation
+from stations.hours import SHANGHAI
+
+MIDNIGHT_END = "24:00"
+
+
+def _times(step, *, with_midnight_end=False):
+    values = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, step)]
+    if with_midnight_end:
+        values.append(MIDNIGHT_END)
+    return [(v, v) for v in values]
+
+
+class ReservationRequestForm(forms.Form):
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.ChoiceField(label=_("From"))
+    end = forms.ChoiceField(label=_("Until"))
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    attendees = forms.IntegerField(label=_("Expected people"), min_value=1, max_value=32767, initial=1)
+    organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none(), required=False)
+
+    def __init__(self, *args, reservable, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        step = reservable.slot_minutes
+        self.fields["start"].choices = _times(step)
+        self.fields["end"].choices = _times(step, with_midnight_end=True)[1:]
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            memberships__user=user, memberships__verified_at__isnull=False
+        ).order_by("name").distinct()
+        if not self.fields["organisation"].queryset.exists():
+            del self.fields["organisation"]
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start"), data.get("end")
+        if day and not 2000 <= day.year <= 2100:
+            raise forms.ValidationError(_("Choose a date between the years %(first)s and %(last)s."), params={"first": 2000, "last": 2100})
+        if day and start and end:
+            try:
+                data["starts_at"] = datetime.combine(day, time.fromisoformat(start), tzinfo=SHANGHAI)
+                if end == MIDNIGHT_END:
+                    data["ends_at"] = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=SHANGHAI)
+                else:
+                    data["ends_at"] = datetime.combine(day, time.fromisoformat(end), tzinfo=SHANGHAI)
+            except (ValueError, OverflowError):
+                raise forms.ValidationError(_("Choose a date between the years %(first)s and %(last)s."),
+                                            params={"first": 2000, "last": 2100}) from None
+        return data

@@ -1,0 +1,164 @@
+"""The room reservation pages: the rooms, a room's week of free and taken slots, the request form and My reservations.
+
+A ReservationError from the services becomes a form error or a flash message; nothing a visitor sends ends in a 500.
+"""
+
+from datetime import date, timedelta
+from itertools import groupby
+
+import icalendar
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from events.calendars import _new_calendar, _site_host, absolute_url
+from reservations import selectors, services
+from reservations.forms import ReservationRequestForm
+from reservations.models import Reservation
+from stations.hours import local_now
+from stations.models import FunctionArea
+
+
+def _room_or_404(area_id, monday):
+    try:
+        return selectors.room_for_week(area_id, monday)
+    except FunctionArea.DoesNotExist:
+        raise Http404(_("This room is not open for reservations.")) from None
+
+
+def _requested_week(value, today):
+    """The Monday of the week asked for; this week for anything else (not a date, too far away)."""
+    this_monday = selectors.week_start(today)
+    if not value or len(value) != 10:
+        return this_monday
+    try:
+        monday = selectors.week_start(date.fromisoformat(value))
+    except ValueError:
+        return this_monday
+    if abs((monday - this_monday).days) > 7 * selectors.WEEKS_SHOWN:
+        return this_monday
+    return monday
+
+
+@require_safe
+def room_list(request):
+    rooms = selectors.reservable_rooms()
+    stations = [(station, list(areas)) for station, areas in groupby(rooms, key=lambda area: area.station)]
+    return render(request, "reservations/room_list.html", {"stations": stations})
+
+
+@require_safe
+def room_week(request, area_id):
+    today = local_now().date()
+    monday = _requested_week(request.GET.get("week", ""), today)
+    area = _room_or_404(area_id, monday)
+    days = selectors.week_grid(area, monday)
+    base = reverse("reservations:room", args=[area.pk])
+    return render(request, "reservations/room_week.html", {
+        "area": area,
+        "station": area.station,
+        "days": days,
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
+        "today": today,
+        "is_this_week": monday == selectors.week_start(today),
+        "previous_week_url": f"{base}?{urlencode({'week': (monday - timedelta(days=7)).isoformat()})}",
+        "next_week_url": f"{base}?{urlencode({'week': (monday + timedelta(days=7)).isoformat()})}",
+        "this_week_url": base,
+        "request_url": reverse("reservations:request", args=[area.pk]),
+    })
+
+
+def _initial(request, reservable):
+    """Prefill from a slot link (?date=…&start=…): the slot itself as the time asked for."""
+    initial = {"attendees": 1}
+    try:
+        day = date.fromisoformat(request.GET.get("date", "")[:10])
+        start = request.GET.get("start", "")[:5]
+        hours, minutes = (int(part) for part in start.split(":"))
+        end_minutes = hours * 60 + minutes + reservable.slot_minutes
+    except ValueError:
+        return initial
+    if not (0 <= hours < 24 and 0 <= minutes < 60) or end_minutes > 24 * 60:
+        return initial
+    initial.update(date=day, start=start, end="24:00" if end_minutes == 24 * 60 else f"{end_minutes // 60:02d}:{end_minutes % 60:02d}")
+    return initial
+
+
+@login_required
+def request_form(request, area_id):
+    area = _room_or_404(area_id, selectors.week_start(local_now().date()))
+    reservable = area.reservable
+    if request.method == "POST":
+        form = ReservationRequestForm(request.POST, reservable=reservable, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                reservation = services.reservation_request(
+                    area=area, user=request.user, starts_at=data["starts_at"], ends_at=data["ends_at"],
+                    purpose=data["purpose"], attendees=data["attendees"], organisation=data.get("organisation"),
+                )
+            except services.ReservationError as error:
+                form.add_error(None, error.message)
+            else:
+                if reservation.status == Reservation.Status.PENDING:
+                    messages.success(request, _("Your request is received. Station staff will look at it soon; the time is kept for you meanwhile."))
+                else:
+                    messages.success(request, _("Your reservation is confirmed."))
+                return redirect("reservations:mine")
+    elif request.method in ("GET", "HEAD"):
+        form = ReservationRequestForm(initial=_initial(request, reservable), reservable=reservable, user=request.user)
+    else:
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    return render(request, "reservations/request_form.html", {"area": area, "station": area.station, "reservable": reservable, "form": form})
+
+
+@login_required
+@require_safe
+def my_reservations(request):
+    upcoming, past = selectors.reservations_of(request.user)
+    return render(request, "reservations/my_reservations.html", {"upcoming": upcoming, "past": past[:50]})
+
+
+@require_POST
+def cancel(request, reservation_id):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("reservations:mine"))
+    try:
+        services.reservation_cancel(reservation_id=reservation_id, user=request.user)
+    except services.ReservationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your reservation is cancelled."))
+    return redirect("reservations:mine")
+
+
+@login_required
+@require_safe
+def calendar_file(request, reservation_id):
+    reservation = get_object_or_404(
+        Reservation.objects.select_related("area__station"), pk=reservation_id, user=request.user, is_block=False,
+    )
+    calendar, tz = _new_calendar()
+    station = reservation.area.station
+    event = icalendar.Event()
+    event.add("uid", f"reservation-{reservation.pk}@{_site_host()}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", timezone.localtime(reservation.starts_at, tz))
+    event.add("dtend", timezone.localtime(reservation.ends_at, tz))
+    event.add("sequence", int(reservation.updated_at.timestamp()))
+    event.add("summary", f"{reservation.area.display_name} · {reservation.purpose}")
+    event.add("location", f"{station.name}, {station.address}" if station.address else station.name)
+    event.add("description", f"{reservation.get_status_display()}\n\n{absolute_url(reverse('reservations:mine'))}")
+    event.add("status", {"approved": "CONFIRMED", "pending": "TENTATIVE"}.get(reservation.status, "CANCELLED"))
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.pk}.ics"'
+    return response
