@@ -29,7 +29,7 @@ FEED_PAST_DAYS = 30
 FEED_BOOKING_STATUSES = Booking.ACTIVE
 
 
-def _site_host():
+def site_host():
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
@@ -38,13 +38,13 @@ def absolute_url(path):
 
 
 def event_uid(event):
-    return f"event-{event.pk}@{_site_host()}"
+    return f"event-{event.pk}@{site_host()}"
 
 
-def _new_calendar(name=None):
+def new_calendar(name=None):
     tz = ZoneInfo(settings.TIME_ZONE)
     calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{_site_host()}//Community Party-Mass Service Stations//EN")
+    calendar.add("prodid", f"-//{site_host()}//Community Party-Mass Service Stations//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     if name:
@@ -103,7 +103,7 @@ def _vevent(event, tz, *, stamp, booking=None):
 
 def event_calendar(event, *, now=None):
     """The .ics file (bytes) for one event, in the active language."""
-    calendar, tz = _new_calendar()
+    calendar, tz = new_calendar()
     calendar.add_component(_vevent(event, tz, stamp=now or timezone.now()))
     return calendar.to_ical()
 
@@ -135,7 +135,7 @@ def bookings_calendar(user, *, now=None):
     """The private feed (bytes) of `user`'s bookings, written in their own language."""
     now = now or timezone.now()
     with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
-        calendar, tz = _new_calendar(name=_("My bookings · {site}").format(site=settings.SITE_NAME))
+        calendar, tz = new_calendar(name=_("My bookings · {site}").format(site=settings.SITE_NAME))
         # Ask subscribing clients to look again every hour (RFC 7986, and Outlook's older name for it).
         calendar.add("refresh-interval", icalendar.vDuration(timedelta(hours=1)), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")

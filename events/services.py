@@ -86,11 +86,11 @@ def booking_create(*, event, user, seats=1, now=None):
     course = _course_sessions(event, now)
     with transaction.atomic(durable=True):
         if len(course) == 1:
-            return _book_locked(event.pk, user, seats, now)
+            return book_in_transaction(event.pk, user, seats, now)
         bookings = {}
         # Sessions are locked in primary-key order, like every multi-event write, so two courses can't deadlock.
         for session_id in sorted(course):
-            booking = _book_locked(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk)
+            booking = book_in_transaction(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk)
             if booking is not None:
                 bookings[session_id] = booking
         booking = bookings[event.pk]
@@ -114,8 +114,11 @@ def _course_sessions(event, now):
     ) or [event.pk]
 
 
-def _book_locked(event_id, user, seats, now, *, tell=True, skip_if_booked=False):
-    """Lock the event and book it. Runs inside the caller's transaction.
+def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked=False):
+    """Lock the event and book it. Runs inside the caller's transaction (the seed's, or booking_create's).
+
+    It checks the event is bookable and has room; who may book (group seats, private events) is
+    booking_create's job, so callers other than it book single seats for people entitled to them.
 
     With `skip_if_booked`, a session the person already holds is left alone (None is returned);
     the check runs under the event's lock, so two course bookings at once can't both pass it.

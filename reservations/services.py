@@ -66,7 +66,7 @@ def check_request(*, area, reservable, starts_at, ends_at, attendees, now):
         raise ReservationError(_("At least one person must attend."))
 
 
-def _hold(area, **fields):
+def hold_slot(area, **fields):
     """Create a reservation that holds its slot, under the room's lock. Runs inside the caller's transaction."""
     FunctionArea.objects.select_for_update().get(pk=area.pk)
     clash = Reservation.objects.filter(
@@ -83,7 +83,7 @@ def _hold(area, **fields):
         raise
 
 
-def _check_quota(*, area, organisation, starts_at, ends_at):
+def check_quota(*, area, organisation, starts_at, ends_at):
     """The organisation's hours this week at this station, the new request included, stay within its quota.
 
     Locks the organisation's row first, so two requests of one organisation (for different rooms) are
@@ -123,8 +123,8 @@ def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1,
     status = Reservation.Status.PENDING if reservable.needs_approval else Reservation.Status.APPROVED
     with transaction.atomic(durable=True):
         if organisation is not None:
-            _check_quota(area=area, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
-        reservation = _hold(
+            check_quota(area=area, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
+        reservation = hold_slot(
             area, user=user, organisation=organisation, starts_at=starts_at, ends_at=ends_at,
             purpose=purpose.strip()[:200], attendees=attendees, status=status,
         )
@@ -146,7 +146,7 @@ def reservation_block(*, area, starts_at, ends_at, actor, reason):
     if ends_at <= starts_at:
         raise ReservationError(_("The end must be after the start."))
     with transaction.atomic():
-        block = _hold(area, user=actor, starts_at=starts_at, ends_at=ends_at, purpose=reason[:200], attendees=1,
+        block = hold_slot(area, user=actor, starts_at=starts_at, ends_at=ends_at, purpose=reason[:200], attendees=1,
                       status=Reservation.Status.APPROVED, is_block=True, decided_by=actor, decided_at=timezone.now())
         audit_log(action="reservations.reservation.blocked", actor=actor, target=block)
     return block

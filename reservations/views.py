@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from events.calendars import _new_calendar, _site_host, absolute_url
+from events.calendars import absolute_url, new_calendar, site_host
 from reservations import selectors, services
 from reservations.forms import ReservationRequestForm
 from reservations.models import Reservation
@@ -146,10 +146,10 @@ def calendar_file(request, reservation_id):
     reservation = get_object_or_404(
         Reservation.objects.select_related("area__station"), pk=reservation_id, user=request.user, is_block=False,
     )
-    calendar, tz = _new_calendar()
+    calendar, tz = new_calendar()
     station = reservation.area.station
     event = icalendar.Event()
-    event.add("uid", f"reservation-{reservation.pk}@{_site_host()}")
+    event.add("uid", f"reservation-{reservation.pk}@{site_host()}")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", timezone.localtime(reservation.starts_at, tz))
     event.add("dtend", timezone.localtime(reservation.ends_at, tz))

@@ -17,7 +17,7 @@ back to the data; its seats and status are set when it is made and then left to 
 the booking services, so a run never undoes a capacity change or a cancellation — nor trips
 over the seats already confirmed.
 
-Bookings go through the booking service's locked core (`events.services._book_locked`): it
+Bookings go through the booking service's in-transaction core (`events.services.book_in_transaction`): it
 decides "confirmed" or "waiting list" and moves the seat counter under the event's row lock, as
 a real booking would. (`booking_create` itself opens a durable transaction, which can't run
 inside the seed's one transaction.) A person who already holds a place at the event is skipped,
@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from events.models import Booking, Event
-from events.services import _book_locked
+from events.services import book_in_transaction
 from portal.demo import events_data as content
 from portal.models import User
 from stations.models import FunctionArea, OpeningException
@@ -128,7 +128,7 @@ def load_event_bookings(ctx):
             user = ctx.user(email)
             if Booking.objects.filter(event=event, user=user, status__in=Booking.ACTIVE).exists():
                 continue
-            _book_locked(event.pk, user, 1, now, tell=False)
+            book_in_transaction(event.pk, user, 1, now, tell=False)
             ctx.created[Booking] += 1
 
 

@@ -10,7 +10,7 @@ The reservations lie in the week after the current one (Monday-based, like the d
 second run in the same week finds every one again, by (room, start, person), and creates nothing.
 Each one's time is the first slot from the planned day and hour that passes the service's own rules
 (`check_request`: opening hours, holidays, slot steps, capacity). They are made through the service's
-locked core (`reservations.services._hold`, which runs inside the seed's transaction; the public
+locked core (`reservations.services.hold_slot`, which runs inside the seed's transaction; the public
 `reservation_request` opens a durable one) and the organisations' quotas are checked the same way;
 the staff block goes through `reservation_block`. The decisions are then written directly, so the
 demo people get no notifications.
@@ -105,8 +105,8 @@ def load_reservations(ctx):
         initial = Reservation.Status.PENDING if room.reservable.needs_approval else Reservation.Status.APPROVED
         try:
             if organisation is not None:
-                services._check_quota(area=room, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
-            reservation = services._hold(room, user=user, organisation=organisation, starts_at=starts_at, ends_at=ends_at,
+                services.check_quota(area=room, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
+            reservation = services.hold_slot(room, user=user, organisation=organisation, starts_at=starts_at, ends_at=ends_at,
                                          purpose=purpose, attendees=attendees, status=initial)
         except services.ReservationError:
             continue  # someone took that time since: the demo does without this one
