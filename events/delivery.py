@@ -9,10 +9,8 @@ told to the person who asked. Who may answer is the staff scope of the request's
 station (ActivityRequest is registered in events.admin_delivery).
 """
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,8 +21,9 @@ from events.models import ActivityRequest, Event
 from events.services import EventError
 from portal import scopes
 from portal.audit import audit_log
-from portal.models import Membership, Organisation, StaffAssignment
+from portal.models import Membership, Organisation
 from portal.notifications import notify
+from stations.selectors import station_staff_of
 
 CONTACT_ROLES = (Membership.Role.REPRESENTATIVE, Membership.Role.MANAGER)
 
@@ -40,19 +39,6 @@ def contact_enterprises(user):
         memberships__role__in=CONTACT_ROLES,
         memberships__verified_at__isnull=False,
     ).order_by("name")
-
-
-def station_staff_of(station):
-    """The people who answer a station's requests: its station staff and the administrators of its street."""
-    return (
-        get_user_model().objects.filter(is_active=True)
-        .filter(
-            Q(staff_assignments__role=StaffAssignment.Role.STATION_STAFF, staff_assignments__station=station)
-            | Q(staff_assignments__role=StaffAssignment.Role.STREET_ADMIN, staff_assignments__street_id=station.street_id)
-        )
-        .distinct()
-        .order_by("pk")
-    )
 
 
 def _admin_url(activity_request):

@@ -197,6 +197,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # People with a seat are reminded this long before an event starts.
 EVENTS_REMINDER_BEFORE = timedelta(hours=env.int("EVENTS_REMINDER_HOURS", default=2))
+RESERVATIONS_MAX_WEEKS = env.int("RESERVATIONS_MAX_WEEKS", default=12)  # a weekly request runs for at most this many weeks
 EVENTS_MAX_GROUP_SEATS = env.int("EVENTS_MAX_GROUP_SEATS", default=20)
 EVENTS_CHECK_IN_OPENS_BEFORE = timedelta(hours=2)
 # No-show fairness for free events: this many no-shows within the window, and for a while

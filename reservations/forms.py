@@ -1,7 +1,9 @@
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.models import Organisation
 from stations.hours import SHANGHAI
@@ -23,12 +25,20 @@ class ReservationRequestForm(forms.Form):
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     attendees = forms.IntegerField(label=_("Expected people"), min_value=1, max_value=32767, initial=1)
     organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none(), required=False)
+    weeks = forms.TypedChoiceField(
+        label=_("Repeat"), coerce=int, initial=1, required=False, empty_value=1,
+        help_text=_("The same time every week: each date is a reservation of its own, and you can see which dates are free before you send."),
+    )
 
     def __init__(self, *args, reservable, user, **kwargs):
         super().__init__(*args, **kwargs)
         step = reservable.slot_minutes
         self.fields["start"].choices = _times(step)
         self.fields["end"].choices = _times(step, with_midnight_end=True)[1:]
+        self.fields["weeks"].choices = [(1, _("Only this date"))] + [
+            (n, ngettext_lazy("Weekly, %(count)d week", "Weekly, %(count)d weeks", n) % {"count": n})
+            for n in range(2, settings.RESERVATIONS_MAX_WEEKS + 1)
+        ]
         self.fields["organisation"].queryset = Organisation.objects.filter(
             memberships__user=user, memberships__verified_at__isnull=False
         ).order_by("name").distinct()

@@ -1,6 +1,7 @@
 """Reserving a station's rooms (场地预约): no two live reservations of one room ever overlap."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,11 @@ class ReservableArea(models.Model):
     max_minutes = models.PositiveSmallIntegerField(_("longest reservation (minutes)"), default=240)
     max_days_ahead = models.PositiveSmallIntegerField(_("bookable days ahead"), default=30)
     needs_approval = models.BooleanField(_("needs staff approval"), default=True)
+    # The room follows its station's opening hours; these narrow them (e.g. 09:00–17:00 although the station opens till 21:00).
+    opens = models.TimeField(_("reservable from"), null=True, blank=True,
+                             help_text=_("Empty: from when the station opens. Otherwise not before this time of day."))
+    closes = models.TimeField(_("reservable until"), null=True, blank=True,
+                              help_text=_("Empty: until the station closes. Otherwise not after this time of day."))
 
     class Meta:
         verbose_name = _("reservable room")
@@ -26,10 +32,17 @@ class ReservableArea(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(slot_minutes__gte=5, slot_minutes__lte=240), name="reservable_slot_range"),
             models.CheckConstraint(condition=Q(min_minutes__lte=F("max_minutes")), name="reservable_min_le_max"),
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True) | Q(closes__isnull=True) | Q(opens__lt=F("closes")), name="reservable_opens_before_closes",
+            ),
         ]
 
     def __str__(self):
         return str(self.area)
+
+    def clean(self):
+        if self.opens and self.closes and self.opens >= self.closes:
+            raise ValidationError({"closes": _("The room must close after it opens.")})
 
 
 class Reservation(TimestampedModel):
@@ -57,6 +70,8 @@ class Reservation(TimestampedModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The occurrences of one weekly request share a series; each is a reservation of its own.
+    series = models.UUIDField(_("weekly series"), null=True, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("reservation")

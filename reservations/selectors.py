@@ -4,7 +4,7 @@ The week grid says only whether a slot is free, taken or past — never who hold
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -59,6 +59,18 @@ def room_for_week(area_id, monday):
     ).get(pk=area_id)
 
 
+def room_periods(station, reservable, day):
+    """When the room can be reserved on `day`: the station's opening periods, narrowed by the room's own hours if set."""
+    periods = periods_on(station, day)
+    if reservable.opens is None and reservable.closes is None:
+        return periods
+    earliest = datetime.combine(day, reservable.opens or time(0), tzinfo=SHANGHAI)
+    latest = (datetime.combine(day, reservable.closes, tzinfo=SHANGHAI) if reservable.closes
+              else datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI))
+    narrowed = [(max(start, earliest), min(end, latest)) for start, end in periods]
+    return [(start, end) for start, end in narrowed if start < end]
+
+
 def _slot_starts(period_start, period_end, step):
     """Slot starts within one opening period, aligned to `step` minutes from the full hour."""
     midnight = period_start.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -91,7 +103,7 @@ def week_grid(area, week_start_date, *, now=None):
     for offset in range(7):
         day = monday + timedelta(days=offset)
         slots = []
-        for period_start, period_end in periods_on(area.station, day):
+        for period_start, period_end in room_periods(area.station, area.reservable, day):
             for start in _slot_starts(period_start, period_end, step.total_seconds() / 60):
                 end = start + step
                 if start <= now:
@@ -113,6 +125,14 @@ def reservations_of(user, *, now=None):
     mine = list(Reservation.objects.filter(user=user, is_block=False).select_related("area__station", "organisation"))
     for reservation in mine:
         reservation.may_cancel = reservation.status in Reservation.HOLDING and reservation.starts_at > now
+    # A weekly series offers "cancel the rest" on its first date that can still be cancelled.
+    left = {}
+    for reservation in mine:
+        if reservation.series and reservation.may_cancel:
+            left.setdefault(reservation.series, []).append(reservation)
+    for dates in left.values():
+        if len(dates) > 1:
+            dates[0].offers_series_cancel, dates[0].series_left = True, len(dates) - 1
     upcoming = [r for r in mine if r.ends_at > now]
     past = [r for r in mine if r.ends_at <= now][::-1]
     return upcoming, past

@@ -6,11 +6,15 @@ constraint refuses an overlap whatever path writes it, and on SQLite every
 transaction starts IMMEDIATE (settings), which serialises writers the same way.
 """
 
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +25,8 @@ from portal.exceptions import PortalError
 from portal.models import Membership, Organisation
 from portal.notifications import notify
 from reservations.models import ReservableArea, Reservation, ReservationQuota
-from stations.hours import SHANGHAI, exceptions_window, periods_on
+from reservations.selectors import room_periods
+from stations.hours import SHANGHAI, exceptions_window
 from stations.models import FunctionArea, OpeningException, Station
 
 
@@ -58,8 +63,8 @@ def check_request(*, area, reservable, starts_at, ends_at, attendees, now):
         if moment.second or moment.microsecond or (moment.hour * 60 + moment.minute) % slot:
             raise ReservationError(format_lazy(_("Reservations start and end in steps of {n} minutes from the full hour, e.g. 14:00."), n=slot))
     station = _station_with_hours(area.station_id, start.date())
-    if not any(p_start <= start and end <= p_end for p_start, p_end in periods_on(station, start.date())):
-        raise ReservationError(_("The station is not open for all of that time. Please choose a time within its opening hours."))
+    if not any(p_start <= start and end <= p_end for p_start, p_end in room_periods(station, reservable, start.date())):
+        raise ReservationError(_("The room is not open for all of that time. Please choose a time within its opening hours."))
     if area.capacity and attendees > area.capacity:
         raise ReservationError(format_lazy(_("This room holds at most {n} people."), n=area.capacity))
     if attendees < 1:
@@ -83,17 +88,18 @@ def hold_slot(area, **fields):
         raise
 
 
-def check_quota(*, area, organisation, starts_at, ends_at):
+def check_quota(*, area, organisation, starts_at, ends_at, lock=True):
     """The organisation's hours this week at this station, the new request included, stay within its quota.
 
     Locks the organisation's row first, so two requests of one organisation (for different rooms) are
-    counted one after the other. Runs inside the caller's transaction.
+    counted one after the other. Runs inside the caller's transaction. `lock=False` only previews.
     """
     quotas = {q.organisation_id: q.hours_per_week for q in ReservationQuota.objects.filter(station_id=area.station_id)}
     limit = quotas.get(organisation.pk, quotas.get(None))
     if limit is None:
         return
-    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if lock:
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
     local = starts_at.astimezone(SHANGHAI)
     week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     week_end = week_start + timedelta(days=7)
@@ -109,34 +115,121 @@ def check_quota(*, area, organisation, starts_at, ends_at):
         ))
 
 
-def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1, organisation=None, now=None):
-    now = now or timezone.now()
+@dataclass
+class Occurrence:
+    """One date of a request: the reservation made, or the reason it can't be (or couldn't be) made."""
+
+    starts_at: datetime
+    ends_at: datetime
+    problem: str = ""
+    reservation: Reservation | None = None
+
+    @property
+    def is_free(self):
+        return not self.problem
+
+
+def _reservable(area):
     try:
-        reservable = area.reservable
+        return area.reservable
     except ReservableArea.DoesNotExist:
         raise ReservationError(_("This room is not open for reservations.")) from None
+
+
+def _check_member(user, organisation):
     if organisation is not None and not Membership.objects.filter(
         user=user, organisation=organisation, verified_at__isnull=False
     ).exists():
         raise ReservationError(_("You can reserve on behalf of an organisation only once staff have verified you belong to it."))
-    check_request(area=area, reservable=reservable, starts_at=starts_at, ends_at=ends_at, attendees=attendees, now=now)
+
+
+def weekly_dates(starts_at, ends_at, weeks):
+    """The same local time on `weeks` consecutive weeks (Shanghai has no daylight saving, but say so in the arithmetic)."""
+    start, end = starts_at.astimezone(SHANGHAI), ends_at.astimezone(SHANGHAI)
+    return [(start + timedelta(weeks=n), end + timedelta(weeks=n)) for n in range(weeks)]
+
+
+def _validate_weeks(weeks):
+    if not 1 <= weeks <= settings.RESERVATIONS_MAX_WEEKS:
+        raise ReservationError(format_lazy(_("A weekly request runs for 1 to {n} weeks."), n=settings.RESERVATIONS_MAX_WEEKS))
+
+
+def reservation_preview(*, area, user, starts_at, ends_at, weeks=1, attendees=1, organisation=None, now=None):
+    """Each date of a (weekly) request with the problem it would meet now; holds nothing and locks nothing."""
+    now = now or timezone.now()
+    reservable = _reservable(area)
+    _check_member(user, organisation)
+    _validate_weeks(weeks)
+    outcomes = []
+    for start, end in weekly_dates(starts_at, ends_at, weeks):
+        occurrence = Occurrence(start, end)
+        try:
+            check_request(area=area, reservable=reservable, starts_at=start, ends_at=end, attendees=attendees, now=now)
+            if Reservation.objects.filter(area=area, status__in=Reservation.HOLDING, starts_at__lt=end, ends_at__gt=start).exists():
+                raise ReservationError(TAKEN)
+            if organisation is not None:
+                check_quota(area=area, organisation=organisation, starts_at=start, ends_at=end, lock=False)
+        except ReservationError as error:
+            occurrence.problem = error.message
+        outcomes.append(occurrence)
+    return outcomes
+
+
+def reservation_request_weekly(*, area, user, starts_at, ends_at, purpose, weeks=1, attendees=1, organisation=None, now=None):
+    """Reserve the same time on `weeks` consecutive weeks: every date that is free is held, each as its own reservation.
+
+    A date that breaks a rule or is taken (perhaps since the preview) is reported in its Occurrence and the
+    others still go ahead; each date is tried in a savepoint, under the room's lock (and the organisation's,
+    for its quota). Raises ReservationError only when no date at all could be held.
+    """
+    now = now or timezone.now()
+    reservable = _reservable(area)
+    _check_member(user, organisation)
+    _validate_weeks(weeks)
     status = Reservation.Status.PENDING if reservable.needs_approval else Reservation.Status.APPROVED
+    series = uuid.uuid4() if weeks > 1 else None
+    outcomes = [Occurrence(start, end) for start, end in weekly_dates(starts_at, ends_at, weeks)]
     with transaction.atomic(durable=True):
-        if organisation is not None:
-            check_quota(area=area, organisation=organisation, starts_at=starts_at, ends_at=ends_at)
-        reservation = hold_slot(
-            area, user=user, organisation=organisation, starts_at=starts_at, ends_at=ends_at,
-            purpose=purpose.strip()[:200], attendees=attendees, status=status,
-        )
-        audit_log(action=f"reservations.reservation.{status}", actor=user, target=reservation)
+        for occurrence in outcomes:
+            try:
+                check_request(area=area, reservable=reservable, starts_at=occurrence.starts_at, ends_at=occurrence.ends_at,
+                              attendees=attendees, now=now)
+                with transaction.atomic():
+                    if organisation is not None:
+                        check_quota(area=area, organisation=organisation, starts_at=occurrence.starts_at, ends_at=occurrence.ends_at)
+                    occurrence.reservation = hold_slot(
+                        area, user=user, organisation=organisation, starts_at=occurrence.starts_at, ends_at=occurrence.ends_at,
+                        purpose=purpose.strip()[:200], attendees=attendees, status=status, series=series,
+                    )
+            except ReservationError as error:
+                occurrence.problem = error.message
+        held = [o.reservation for o in outcomes if o.reservation is not None]
+        if not held:
+            raise ReservationError(outcomes[0].problem if weeks == 1 else _("None of the dates could be reserved."))
+        for reservation in held:
+            audit_log(action=f"reservations.reservation.{status}", actor=user, target=reservation)
+        first, last_end = held[0].starts_at.astimezone(SHANGHAI), held[0].ends_at.astimezone(SHANGHAI)
+        when = f"{first:%Y-%m-%d %H:%M}–{last_end:%H:%M}"
+        if len(held) > 1:
+            when = format_lazy(_("{when}, weekly: {count} dates"), when=when, count=len(held))
         notify(
             recipient=user, kind=f"reservations.reservation.{status}",
             title=format_lazy(_("Reservation received: {room}") if status == Reservation.Status.PENDING
                               else _("Reservation confirmed: {room}"), room=area.display_name),
-            body=_("Station staff will look at it soon; the time is kept for you meanwhile.")
-            if status == Reservation.Status.PENDING else "",
+            body=format_lazy("{when}\n{more}", when=when, more=_("Station staff will look at it soon; the time is kept for you meanwhile.")
+                             if status == Reservation.Status.PENDING else ""),
+            url=reverse("reservations:mine"),
         )
-    return reservation
+    return outcomes
+
+
+def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1, organisation=None, now=None):
+    """One reservation; raises ReservationError saying why it can't be made."""
+    (occurrence,) = reservation_request_weekly(
+        area=area, user=user, starts_at=starts_at, ends_at=ends_at, purpose=purpose, weeks=1,
+        attendees=attendees, organisation=organisation, now=now,
+    )
+    return occurrence.reservation
 
 
 def reservation_block(*, area, starts_at, ends_at, actor, reason):
@@ -170,7 +263,7 @@ def reservation_decide(*, reservation, actor, approve, remark="", now=None):
             recipient=locked.user, kind=f"reservations.reservation.{locked.status}",
             title=format_lazy(_("Reservation approved: {room}") if approve else _("Reservation not approved: {room}"),
                               room=locked.area.display_name),
-            body=locked.staff_remark,
+            body=locked.staff_remark, url=reverse("reservations:mine"),
         )
     return locked
 
@@ -189,3 +282,18 @@ def reservation_cancel(*, reservation_id, user, now=None):
         reservation.save(update_fields=["status", "updated_at"])
         audit_log(action="reservations.reservation.cancelled", actor=user, target=reservation)
     return reservation
+
+
+def reservation_cancel_series(*, series, user, now=None):
+    """Cancel every date of the person's weekly series that is still active and hasn't started; returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        dates = list(Reservation.objects.select_for_update().filter(
+            series=series, user=user, status__in=Reservation.HOLDING, starts_at__gt=now,
+        ))
+        if not dates:
+            raise ReservationError(_("None of these dates can still be cancelled."))
+        Reservation.objects.filter(pk__in=[r.pk for r in dates]).update(status=Reservation.Status.CANCELLED, updated_at=now)
+        for reservation in dates:
+            audit_log(action="reservations.reservation.cancelled", actor=user, target=reservation)
+    return len(dates)

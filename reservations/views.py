@@ -14,8 +14,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from events.calendars import absolute_url, new_calendar, site_host
@@ -92,32 +94,51 @@ def _initial(request, reservable):
     return initial
 
 
+def _report_outcomes(request, outcomes):
+    held = [o for o in outcomes if o.reservation is not None]
+    pending = any(o.reservation.status == Reservation.Status.PENDING for o in held)
+    if len(outcomes) == 1:
+        messages.success(request, _("Your request is received. Station staff will look at it soon; the time is kept for you meanwhile.")
+                         if pending else _("Your reservation is confirmed."))
+        return
+    messages.success(request, ngettext("%(count)d date is requested.", "%(count)d dates are requested.", len(held)) % {"count": len(held)}
+                     + (" " + _("Station staff will look at them soon; the times are kept for you meanwhile.") if pending else ""))
+    for occurrence in outcomes:
+        if occurrence.problem:
+            messages.warning(request, _("%(date)s was not reserved: %(reason)s") % {
+                "date": date_format(timezone.localtime(occurrence.starts_at), "DATE_FORMAT"), "reason": occurrence.problem,
+            })
+
+
 @login_required
 def request_form(request, area_id):
+    """One date, or the same time weekly: a weekly request first shows which dates are free, then reserves those."""
     area = _room_or_404(area_id, selectors.week_start(local_now().date()))
     reservable = area.reservable
+    preview = None
     if request.method == "POST":
         form = ReservationRequestForm(request.POST, reservable=reservable, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            request_args = {"area": area, "user": request.user, "starts_at": data["starts_at"], "ends_at": data["ends_at"],
+                                "attendees": data["attendees"], "organisation": data.get("organisation"), "weeks": data["weeks"]}
             try:
-                reservation = services.reservation_request(
-                    area=area, user=request.user, starts_at=data["starts_at"], ends_at=data["ends_at"],
-                    purpose=data["purpose"], attendees=data["attendees"], organisation=data.get("organisation"),
-                )
+                if data["weeks"] > 1 and request.POST.get("confirm") != "1":
+                    preview = services.reservation_preview(**request_args)
+                else:
+                    outcomes = services.reservation_request_weekly(purpose=data["purpose"], **request_args)
+                    _report_outcomes(request, outcomes)
+                    return redirect("reservations:mine")
             except services.ReservationError as error:
                 form.add_error(None, error.message)
-            else:
-                if reservation.status == Reservation.Status.PENDING:
-                    messages.success(request, _("Your request is received. Station staff will look at it soon; the time is kept for you meanwhile."))
-                else:
-                    messages.success(request, _("Your reservation is confirmed."))
-                return redirect("reservations:mine")
     elif request.method in ("GET", "HEAD"):
         form = ReservationRequestForm(initial=_initial(request, reservable), reservable=reservable, user=request.user)
     else:
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    return render(request, "reservations/request_form.html", {"area": area, "station": area.station, "reservable": reservable, "form": form})
+    return render(request, "reservations/request_form.html", {
+        "area": area, "station": area.station, "reservable": reservable, "form": form,
+        "preview": preview, "free_count": sum(1 for o in preview or () if o.is_free),
+    })
 
 
 @login_required
@@ -137,6 +158,19 @@ def cancel(request, reservation_id):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your reservation is cancelled."))
+    return redirect("reservations:mine")
+
+
+@require_POST
+def cancel_series(request, series):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("reservations:mine"))
+    try:
+        count = services.reservation_cancel_series(series=series, user=request.user)
+    except services.ReservationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("%(count)d date is cancelled.", "%(count)d dates are cancelled.", count) % {"count": count})
     return redirect("reservations:mine")
 
 

@@ -6,9 +6,11 @@ page costs the same number of queries whether it shows 5 stations or 5,000.
 
 import math
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
+from portal.models import StaffAssignment
 from stations.hours import exceptions_window, open_now_q
 from stations.models import FunctionArea, OpeningException, Station, ThemeTag
 
@@ -139,5 +141,18 @@ def map_features(queryset=None):
         qs.filter(latitude__isnull=False, longitude__isnull=False)
         .select_related("street__district")
         .only("name", "slug", "kind", "address", "latitude", "longitude", "street__name", "street__district__name")
+        .order_by("pk")
+    )
+
+
+def station_staff_of(station):
+    """The people who answer a station's requests: its station staff and the administrators of its street."""
+    return (
+        get_user_model().objects.filter(is_active=True)
+        .filter(
+            Q(staff_assignments__role=StaffAssignment.Role.STATION_STAFF, staff_assignments__station=station)
+            | Q(staff_assignments__role=StaffAssignment.Role.STREET_ADMIN, staff_assignments__street_id=station.street_id)
+        )
+        .distinct()
         .order_by("pk")
     )

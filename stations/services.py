@@ -121,6 +121,19 @@ def _encode_jpeg(image, max_side):
     return out.getvalue()
 
 
+def photo_copies(upload):
+    """The two JPEG copies we keep of an uploaded photo, as bytes: (at most 1600 px, a 480 px thumbnail).
+
+    Raises ValidationError (with a translated message) for a file that is not a usable image.
+    """
+    image = _decode_photo(upload)
+    try:
+        rgb = _flatten_to_rgb(image)
+        return _encode_jpeg(rgb, PHOTO_MAX_SIDE), _encode_jpeg(rgb, PHOTO_THUMBNAIL_SIDE)
+    finally:
+        image.close()
+
+
 def station_photo_add(*, station, upload, caption="", actor, position=None):
     """Add a photo to a station as re-encoded copies: at most 1600 px, and a 480 px thumbnail.
 
@@ -128,13 +141,7 @@ def station_photo_add(*, station, upload, caption="", actor, position=None):
     usable image. Runs in the caller's transaction when there is one: the admin
     saves a station and its photos in a single transaction.
     """
-    image = _decode_photo(upload)
-    try:
-        rgb = _flatten_to_rgb(image)
-        large = _encode_jpeg(rgb, PHOTO_MAX_SIDE)
-        thumbnail = _encode_jpeg(rgb, PHOTO_THUMBNAIL_SIDE)
-    finally:
-        image.close()
+    large, thumbnail = photo_copies(upload)
     # A random name: the uploaded file name may say more than it should.
     name = f"{uuid.uuid4().hex}.jpg"
     with transaction.atomic():
