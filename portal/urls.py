@@ -18,6 +18,8 @@ app_patterns = (
         path("me/<str:kind>/<int:claim_id>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
         path("language/", views.set_language, name="set_language"),
         path("healthz", views.healthz, name="healthz"),
+        # Pages that name no icon (the admin's) make browsers ask for this one.
+        path("favicon.ico", views.favicon, name="favicon"),
     ],
     "portal",
 )

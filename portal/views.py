@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from events import selectors as event_selectors
 from portal import selectors, services
@@ -154,3 +155,9 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def favicon(request):
+    """Pages that name no icon (the admin's) make browsers ask for /favicon.ico: send them to the portal's."""
+    return redirect(static("img/favicon.svg"), permanent=True)

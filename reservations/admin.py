@@ -7,22 +7,51 @@ already held. The room and times of an existing reservation can't be changed her
 creates an overlap.
 """
 
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import scopes
 from portal.admin_scoping import ScopedModelAdmin
-from reservations import services
+from reservations import selectors, services
 from reservations.models import ReservableArea, Reservation, ReservationQuota
+from stations.hours import local_now
 
 scopes.register(ReservableArea, street=["area__station__street"], station=["area__station"])
 scopes.register(Reservation, street=["area__station__street"], station=["area__station"])
 scopes.register(ReservationQuota, street=["station__street"], station=["station"])
+
+CALENDAR_REACH = timedelta(days=3660)  # ?week= further than about ten years from today shows this week
+
+
+def _requested_monday(value, today):
+    """The Monday of the week `?week=YYYY-MM-DD` asks for; this week's for anything else."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        day = today
+    if abs(day - today) > CALENDAR_REACH:
+        day = today
+    return selectors.week_start(day)
+
+
+def _requested_station(value, stations):
+    """The station id `?station=` asks for if it is one of `stations` (those in scope), else None."""
+    try:
+        station_id = int(value or "")
+    except ValueError:
+        return None
+    return station_id if any(station_id == pk for pk, _name in stations) else None
 
 
 class _ServiceRefused(Exception):
@@ -110,6 +139,51 @@ class ReservationAdmin(ScopedModelAdmin):
     @admin.display(description=_("mobile phone"))
     def requester_phone(self, reservation):
         return reservation.user.phone or "—"
+
+    # --- the calendar: one week of the rooms this member of staff looks after
+
+    def get_urls(self):
+        calendar = path("calendar/", self.admin_site.admin_view(self.calendar_view),
+                        name=f"{self.opts.app_label}_{self.opts.model_name}_calendar")
+        # First: the default "<path:object_id>/" would otherwise take "calendar" for an object id.
+        return [calendar, *super().get_urls()]
+
+    def calendar_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = local_now().date()
+        monday = _requested_monday(request.GET.get("week"), today)
+        # The same rule as the reservable-room admin's list: the rooms, and so their reservations, in the user's scope.
+        rooms = scopes.scoped_queryset(request.user, ReservableArea.objects.all(), for_change=False)
+        stations = selectors.staff_calendar_stations(rooms)
+        station_id = _requested_station(request.GET.get("station"), stations)
+        if station_id is not None:
+            rooms = rooms.filter(area__station_id=station_id)
+        week = selectors.staff_week(rooms, monday)
+        here = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_calendar", current_app=self.admin_site.name)
+
+        def week_url(day):
+            query = {"week": day.isoformat()}
+            if station_id is not None:
+                query["station"] = station_id
+            return f"{here}?{urlencode(query)}"
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Room calendar"),
+            "subtitle": gettext("%(monday)s to %(sunday)s") % {"monday": monday.isoformat(), "sunday": week.days[-1].isoformat()},
+            "week": week,
+            "today": today,
+            "is_this_week": monday == selectors.week_start(today),
+            "previous_week_url": week_url(monday - timedelta(days=7)),
+            "next_week_url": week_url(monday + timedelta(days=7)),
+            "this_week_url": week_url(selectors.week_start(today)),
+            "stations": stations,
+            "station_id": station_id,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/reservations/reservation/calendar.html", context)
 
     # --- adding: a staff block, through the service
 

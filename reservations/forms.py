@@ -19,7 +19,7 @@ def _times(step, *, with_midnight_end=False):
 
 
 class ReservationRequestForm(forms.Form):
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.ChoiceField(label=_("From"))
     end = forms.ChoiceField(label=_("Until"))
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
