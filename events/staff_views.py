@@ -24,6 +24,7 @@ from events import checkin
 from events.models import Booking, Event
 from events.services import EventError
 from portal import scopes
+from portal.spreadsheets import safe_cell
 
 ARRIVALS_SHOWN = 50
 MESSAGE_LEVEL = {
@@ -113,12 +114,6 @@ def checkin_count(request, event_id):
     return JsonResponse({**_counts(event), "arrivals": [_arrival_json(b) for b in _arrivals(event)]})
 
 
-def _csv_cell(value):
-    # A name starting with = + - @ would be a formula in a spreadsheet.
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _local(moment):
     return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else ""
 
@@ -140,7 +135,7 @@ def attendance_csv(request, event_id):
     writer.writerow([_("Booking code"), _("Name"), _("E-mail"), _("Seats"), _("Status"), _("Confirmed at"), _("Checked in at")])
     for b in bookings:
         writer.writerow([
-            b.code, _csv_cell(b.user.display_name), _csv_cell(b.user.email), b.seats, b.get_status_display(),
+            b.code, safe_cell(b.user.display_name), safe_cell(b.user.email), b.seats, b.get_status_display(),
             _local(b.confirmed_at), _local(b.checked_in_at),
         ])
     return response

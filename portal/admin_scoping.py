@@ -120,7 +120,14 @@ class ScopedInlineMixin(ScopedFieldsMixin):
 
 
 class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
-    pass
+    """A tabular inline whose controls are named: Django puts the labels in the column headers only, so a
+    screen reader meets an unnamed checkbox or box in each row. Each control gets its field's name."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and not field.widget.is_hidden:
+            field.widget.attrs.setdefault("aria-label", str(field.label or db_field.verbose_name))
+        return field
 
 
 class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):

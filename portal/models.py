@@ -323,6 +323,9 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # A small text file that goes with it (a merchant's CSV manifest): attached to the e-mail, downloadable from the inbox.
+    attachment_name = models.CharField(_("attachment name"), max_length=100, blank=True)
+    attachment = models.TextField(_("attachment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

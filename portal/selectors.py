@@ -4,7 +4,7 @@ from portal.models import Membership, Notification, Residence
 
 
 def inbox_for(user):
-    return Notification.objects.filter(recipient=user).only("id", "title", "body", "url", "created_at", "read_at", "kind")
+    return Notification.objects.filter(recipient=user).only("id", "title", "body", "url", "created_at", "read_at", "kind", "attachment_name")
 
 
 def memberships_of(user):

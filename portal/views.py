@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,6 +53,17 @@ def inbox_open(request, notification_id):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return HttpResponseRedirect(target)
     return redirect("portal:inbox")
+
+
+@login_required
+@require_safe
+def inbox_attachment(request, notification_id):
+    """The file that came with one of the person's notifications (a merchant's manifest): only its recipient gets it."""
+    notification = get_object_or_404(selectors.inbox_for(request.user).exclude(attachment_name=""), pk=notification_id)
+    response = HttpResponse("\ufeff" + notification.attachment,
+                            content_type="text/csv; charset=utf-8" if notification.attachment_name.endswith(".csv") else "text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{notification.attachment_name}"'
+    return response
 
 
 @login_required

@@ -3,17 +3,14 @@
 "11月26日 周四 12:10–12:50", "还剩 3 个座位" / "已满，可排队", "免费" / "¥50.00".
 """
 
-import xml.etree.ElementTree as ET
 
-import qrcode
-import qrcode.image.svg
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from events.selectors import SHANGHAI
+from portal.qr import qr_svg
 
 register = template.Library()
 
@@ -79,16 +76,4 @@ def fee_label(event):
 @register.simple_tag
 def booking_qr(code):
     """The booking code as an inline SVG QR code, drawn on the server; screen readers hear what it is."""
-    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, image_factory=qrcode.image.svg.SvgPathImage)
-    qr.add_data(code)
-    qr.make(fit=True)
-    svg = qr.make_image().get_image()
-    for attribute in ("width", "height"):
-        svg.attrib.pop(attribute, None)  # sized by CSS
-    svg.set("class", "booking-qr")
-    svg.set("role", "img")
-    svg.set("aria-label", _("QR code for booking %(code)s") % {"code": code})
-    svg.set("focusable", "false")
-    ET.register_namespace("", "http://www.w3.org/2000/svg")
-    # The code is ours (A–Z and digits) and ElementTree escapes attribute values, so the markup is safe.
-    return mark_safe(ET.tostring(svg, encoding="unicode"))  # noqa: S308
+    return qr_svg(code, css_class="booking-qr", label=_("QR code for booking %(code)s") % {"code": code})

@@ -25,17 +25,19 @@ logger = logging.getLogger(__name__)
 __all__ = ["notify", "deliver", "sweep", "enqueue"]
 
 
-def notify(*, recipient, kind, title, body="", url=""):
+def notify(*, recipient, kind, title, body="", url="", attachment=None):
     """Record a notification for `recipient` and deliver it after the surrounding transaction commits.
 
     `title` and `body` may be lazy translations: they are rendered in the
     recipient's own language, not the language of whoever triggered them.
+    `attachment`, if given, is (file name, text): a small CSV or text file.
     """
     with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
         title, body = str(title), str(body)
     with transaction.atomic():
         notification = Notification.objects.create(
-            recipient=recipient, kind=kind, title=title[:200], body=body, url=str(url)[:500]
+            recipient=recipient, kind=kind, title=title[:200], body=body, url=str(url)[:500],
+            attachment_name=attachment[0][:100] if attachment else "", attachment=attachment[1] if attachment else "",
         )
         deliveries = NotificationDelivery.objects.bulk_create(
             [

@@ -38,6 +38,10 @@ class EmailChannel(Channel):
             html = render_to_string("portal/email/notification.html", context)
         message = EmailMultiAlternatives(subject=subject.replace("\n", " "), body=text, to=[user.email])
         message.attach_alternative(html, "text/html")
+        if notification.attachment_name:
+            mimetype = "text/csv" if notification.attachment_name.endswith(".csv") else "text/plain"
+            # A BOM, so spreadsheet programs open the Chinese in a CSV as UTF-8.
+            message.attach(notification.attachment_name, "\ufeff" + notification.attachment, mimetype)
         message.send(fail_silently=False)
 
 

@@ -21,11 +21,7 @@
   var countBox = document.querySelector("[data-count-url]");
   var arrivalsList = document.querySelector("[data-arrivals]");
   var arrivalsEmpty = document.querySelector("[data-arrivals-empty]");
-  var cameraBox = document.querySelector("[data-camera]");
-  var video = document.querySelector("[data-camera-video]");
   var cameraStatus = document.querySelector("[data-camera-status]");
-  var startButton = form.querySelector("[data-camera-start]");
-  var stopButton = form.querySelector("[data-camera-stop]");
   var POLL_MS = 5000;
   var busy = false;
 
@@ -106,7 +102,7 @@
       })
       .then(function () {
         busy = false;
-        if (!stream) input.focus();
+        if (!scanner.isRunning()) input.focus();
       });
   }
 
@@ -141,109 +137,14 @@
     if (!document.hidden) poll();
   });
 
-  // Camera scanning.
-  var stream = null;
-  var canvas = null;
-  var lastCode = "";
-  var lastCodeAt = 0;
-  var lastDecodeAt = 0;
-  var SAME_CODE_PAUSE_MS = 4000; // the same QR stays in view: don't scan it ten times a second
-  var DECODE_EVERY_MS = 150;
-
-  function setCameraStatus(message) {
-    cameraStatus.textContent = message || "";
-  }
-
-  function loadDecoder() {
-    if (window.jsQR) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = startButton.dataset.jsqrSrc;
-      script.onload = function () {
-        resolve();
-      };
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-
-  function stopCamera() {
-    if (stream) {
-      stream.getTracks().forEach(function (track) {
-        track.stop();
-      });
-    }
-    stream = null;
-    video.srcObject = null;
-    cameraBox.hidden = true;
-    stopButton.hidden = true;
-    startButton.hidden = false;
-    setCameraStatus("");
-  }
-
-  function scanFrame(now) {
-    if (!stream) return;
-    window.requestAnimationFrame(scanFrame);
-    if (now - lastDecodeAt < DECODE_EVERY_MS || video.readyState < 2 || !video.videoWidth) return;
-    lastDecodeAt = now;
-    var scale = Math.min(1, 640 / video.videoWidth);
-    var width = Math.round(video.videoWidth * scale);
-    var height = Math.round(video.videoHeight * scale);
-    canvas = canvas || document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(video, 0, 0, width, height);
-    var found = window.jsQR(context.getImageData(0, 0, width, height).data, width, height, {
-      inversionAttempts: "dontInvert",
-    });
-    if (!found || !found.data) return;
-    if (found.data === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS) return;
-    lastCode = found.data;
-    lastCodeAt = now;
-    input.value = found.data;
-    postCode(found.data);
-  }
-
-  function startCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setCameraStatus(cameraStatus.dataset.msgUnavailable);
-      input.focus();
-      return;
-    }
-    startButton.disabled = true;
-    loadDecoder()
-      .then(function () {
-        return navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false });
-      })
-      .then(function (mediaStream) {
-        stream = mediaStream;
-        video.srcObject = mediaStream;
-        cameraBox.hidden = false;
-        startButton.hidden = true;
-        stopButton.hidden = false;
-        stopButton.focus();
-        setCameraStatus(cameraStatus.dataset.msgLooking);
-        return video.play();
-      })
-      .then(function () {
-        window.requestAnimationFrame(scanFrame);
-      })
-      .catch(function () {
-        stopCamera();
-        setCameraStatus(cameraStatus.dataset.msgDenied);
-        input.focus();
-      })
-      .then(function () {
-        startButton.disabled = false;
-      });
-  }
-
-  startButton.hidden = false;
-  startButton.addEventListener("click", startCamera);
-  stopButton.addEventListener("click", function () {
-    stopCamera();
-    input.focus();
+  // Camera scanning (static/js/qr-scanner.js): a code read is checked like a typed one.
+  var scanner = window.portalQrScanner({
+    input: input,
+    cameraBox: document.querySelector("[data-camera]"),
+    video: document.querySelector("[data-camera-video]"),
+    status: cameraStatus,
+    startButton: form.querySelector("[data-camera-start]"),
+    stopButton: form.querySelector("[data-camera-stop]"),
+    onCode: postCode,
   });
-  window.addEventListener("pagehide", stopCamera);
 })();

@@ -100,3 +100,17 @@ def log_in(page, email, password, **checks):
 def logout_button(page):
     """The header's log-out button: present exactly when someone is logged in."""
     return page.locator("header form[action='/accounts/logout/'] [type=submit]")
+
+
+def open_menu(page):
+    """On a phone the main menu is folded behind its button (static/js/nav.js): unfold it."""
+    toggle = page.locator("#nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
+def log_out(page, **checks):
+    """Log out through the header's button, as a person would (unfolding the phone menu first)."""
+    open_menu(page)
+    submit(page, logout_button(page), **checks)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from portal.models import Notification, User
 from portal.notifications import notify
-from tests.browser.helpers import check_page, log_in, logout_button, submit, visit
+from tests.browser.helpers import check_page, log_in, log_out, logout_button, open_menu, submit, visit
 from tests.factories import DEFAULT_PASSWORD, StationFactory, UserFactory
 
 # The live server runs in another thread and sees only committed rows.
@@ -24,6 +24,8 @@ ZH = "zh-hans"
 
 
 def header_link(page, url):
+    """A link of the main menu, unfolded first on a phone."""
+    open_menu(page)
     return page.locator(f"header a[href='{url}']")
 
 
@@ -58,6 +60,7 @@ def test_a_new_person_signs_up_confirms_the_address_logs_out_and_in_again(page, 
     # allauth signs the key afresh when it renders the page, so the form's key differs from the mail's.
     confirm_prefix = reverse("account_confirm_email", args=["KEY"]).removesuffix("KEY/")
     submit(page, page.locator(f"main form[action^='{confirm_prefix}'] [type=submit]"), lang=ZH)
+    open_menu(page)
     expect(logout_button(page)).to_be_visible()
     user = User.objects.get(email=email)
     assert user.emailaddress_set.get(email=email).verified
@@ -105,7 +108,7 @@ def test_the_header_switches_to_english_and_back(page):
     assert user.language == ZH
 
     # The header's log-out button works from any page.
-    submit(page, logout_button(page), lang=ZH)
+    log_out(page, lang=ZH)
     expect(logout_button(page)).to_have_count(0)
 
 
@@ -120,6 +123,7 @@ def test_a_notification_shows_in_the_header_and_the_inbox_until_it_is_read(page)
     visit(page, reverse("portal:home"), lang=ZH)
     expect(inbox_link).to_contain_text("1")
 
+    open_menu(page)
     with page.expect_navigation():
         inbox_link.click()
     check_page(page, lang=ZH)
@@ -184,3 +188,24 @@ def test_the_login_page_on_a_desktop_screen(desktop_page):
     visit(desktop_page, reverse("account_login"), lang=ZH)
     expect(desktop_page.locator("main [name=login]")).to_be_visible()
     expect(desktop_page.locator("main [name=password]")).to_be_visible()
+
+
+def test_on_a_phone_the_menu_folds_behind_its_button_and_shows_the_unread_count(page):
+    user = UserFactory()
+    notify(recipient=user, kind="portal.test", title="报名成功", body="", url="/me/")
+    log_in(page, user.email, DEFAULT_PASSWORD, lang=ZH)
+    toggle = page.locator("#nav-toggle")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_contain_text("1")  # the unread count stays in sight while the menu is folded
+    expect(page.locator("#site-nav")).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(header_link(page, reverse("portal:inbox"))).to_be_visible()
+    check_page(page, lang=ZH)
+
+
+def test_on_a_desktop_the_menu_is_always_open(desktop_page):
+    visit(desktop_page, reverse("portal:home"), lang=ZH)
+    expect(desktop_page.locator("#nav-toggle")).to_be_hidden()
+    expect(desktop_page.locator("#site-nav")).to_be_visible()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from events.models import Booking, Event
 from events.services import booking_create
-from tests.browser.helpers import log_in, logout_button, submit, visit
+from tests.browser.helpers import log_in, log_out, submit, visit
 from tests.events.factories import EventFactory
 from tests.factories import DEFAULT_PASSWORD, StationFactory, UserFactory
 
@@ -85,7 +85,7 @@ def test_an_office_worker_books_the_last_seat_and_gives_it_back_to_the_person_wa
     expect(page.locator(f"svg[aria-label='QR code for booking {booking.code}']")).to_have_count(0)
 
     # The person who was waiting finds the seat in their bookings.
-    submit(page, logout_button(page))
+    log_out(page)
     log_in(page, waiter.email, DEFAULT_PASSWORD)
     visit(page, "/me/bookings/")
     item = page.locator(".booking-item.booking-confirmed")

@@ -20,7 +20,7 @@ from portal.models import Notification
 from reservations.models import Reservation
 from reservations.services import TAKEN
 from stations.hours import SHANGHAI, local_now
-from tests.browser.helpers import check_page, log_in, logout_button, submit, visit
+from tests.browser.helpers import check_page, log_in, log_out, logout_button, submit, visit
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganisationFactory, StationFactory, UserFactory, make_staff
 from tests.reservations.factories import meeting_room
 
@@ -161,7 +161,7 @@ def test_a_company_reserves_the_room_staff_approve_and_a_neighbour_sees_the_slot
     expect(notification.locator(f"#notification-{approval.pk}-title")).to_have_text(approval.title)
 
     # A neighbour sees 14:00–15:30 on Thursday as taken and 15:30 free, and can't take 14:30–15:00.
-    submit(page, logout_button(page))
+    log_out(page)
     log_in(page, scene["neighbour"].email, DEFAULT_PASSWORD)
     visit(page, room_week_url(room, thursday))
     day = grid_day(page, thursday)

@@ -628,7 +628,7 @@ def test_the_header_and_the_home_page_lead_to_the_events(client, person):
     event_at(monday(), 15, title="第四个")
     html = text(client.get("/"))
     assert f'href="{LIST}"' in html
-    assert f'href="{MINE}"' in html
+    assert f'href="{MINE}"' in text(client.get(reverse("portal:profile")))  # "Mine" gathers the person's own pages
     assert "下周瑜伽" in html and "下周书法" in html and "第四个" not in html
 
 

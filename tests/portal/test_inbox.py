@@ -155,3 +155,32 @@ def test_the_inbox_runs_the_same_queries_for_5_or_60_notifications(client, perso
     with_60 = inbox_queries(20)  # one page of 20
 
     assert with_5 == with_60
+
+
+# --- a notification with a file (a merchant's manifest)
+
+MANIFEST = ("manifest-20261124.csv", "取餐码 code,姓名 name\n123456,李雷\n")
+
+
+def test_a_file_goes_with_the_email_and_is_downloadable_by_its_recipient_only(client, person, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify(recipient=person, kind="lunch.manifest", title="Manifest", body="2 meals", attachment=MANIFEST)
+    (mail,) = mailoutbox
+    (name, content, mimetype) = mail.attachments[0]
+    assert name == MANIFEST[0] and mimetype == "text/csv" and "123456,李雷" in content
+
+    url = reverse("portal:inbox_attachment", args=[notification.pk])
+    assert url in client.get(INBOX).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert MANIFEST[0] in response["Content-Disposition"]
+    assert "123456,李雷" in response.content.decode("utf-8-sig")
+
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_a_notification_without_a_file_has_nothing_to_download(client, person):
+    notification = make_notification(person)
+    assert client.get(reverse("portal:inbox_attachment", args=[notification.pk])).status_code == 404
+    assert "/attachment/" not in client.get(INBOX).content.decode()
