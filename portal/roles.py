@@ -93,3 +93,27 @@ grant(STREET_ADMIN, *_crud(*_reservation_parts), *_view("reservations.reservatio
       "reservations.change_reservation")
 grant(STATION_STAFF, *_crud(*_reservation_parts), *_view("reservations.reservation"), "reservations.add_reservation",
       "reservations.change_reservation")
+
+# Micro-wishes: station staff and street administrators keep beneficiaries, wishes and campaigns and decide on
+# claims. Seeing a beneficiary's full phone number and address takes `wishes.view_beneficiary_contact`, which no
+# role carries: a superuser gives it to the named people who need it.
+# Campaigns are the street's: its administrators run them, station staff read them.
+_wish_parts = ("wishes.beneficiary", "wishes.wish", "wishes.servicevisit")
+for _role in (STREET_ADMIN, STATION_STAFF):
+    grant(_role, *_crud(*_wish_parts), *_view("wishes.claim", "wishes.claimphoto", "wishes.wishevent"),
+          "wishes.change_claim", "wishes.change_claimphoto")
+grant(STREET_ADMIN, *_crud("wishes.campaign", "wishes.campaigntarget"))
+grant(STATION_STAFF, *_view("wishes.campaign", "wishes.campaigntarget"))
+
+# Lunch: merchant staff keep their menu and offers, see their orders and feedback, hand meals over and record
+# money received; station staff keep their pickup points, hand over meals and record money received; the street
+# keeps merchants (vetting), subsidy policies and reads the reports. Orders and ledger entries are never edited.
+# Only what the scopes give rows for: merchants have no path to stations and pickup points none to merchants, so
+# station staff don't list merchants and merchant staff don't list points (they pick their street's points on an offer).
+# Everyone who reads offers reads the points each serves (the offer page's inline).
+grant(MERCHANT_STAFF, *_crud("lunch.meal", "lunch.dailyoffer", "lunch.offerpoint"), *_view("lunch.merchant", "lunch.order", "lunch.feedback"),
+      "lunch.add_ledgerentry")
+grant(STATION_STAFF, *_crud("lunch.pickuppoint"), *_view("lunch.order", "lunch.feedback", "lunch.dailyoffer", "lunch.offerpoint"),
+      "lunch.add_ledgerentry")
+grant(STREET_ADMIN, *_crud("lunch.merchant", "lunch.subsidypolicy", "lunch.pickuppoint"),
+      *_view("lunch.meal", "lunch.dailyoffer", "lunch.offerpoint", "lunch.order", "lunch.feedback", "lunch.subsidyspend"))

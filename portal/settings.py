@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "stations",
     "events",
     "reservations",
+    "wishes",
+    "lunch",
 ]
 
 MIDDLEWARE = [
@@ -194,9 +197,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.mark_event_no_shows",
         "schedule": 15 * 60.0,
     },
+    "wishes.sweep_wish_deadlines": {
+        "task": "wishes.tasks.sweep_wish_deadlines",
+        "schedule": 60 * 60.0,
+    },
+    # Lunch: manifests leave as soon as a cut-off passes; uncollected orders are marked after each pickup window.
+    "lunch.send_lunch_manifests": {"task": "lunch.tasks.send_lunch_manifests", "schedule": 60.0},
+    "lunch.mark_uncollected_lunches": {"task": "lunch.tasks.mark_uncollected_lunches", "schedule": 15 * 60.0},
+    "lunch.check_merchant_licences": {"task": "lunch.tasks.check_merchant_licences", "schedule": crontab(hour=6, minute=0)},
+    "lunch.remind_low_lunch_balances": {"task": "lunch.tasks.remind_low_lunch_balances", "schedule": crontab(hour=19, minute=30)},
 }
 # People with a seat are reminded this long before an event starts.
 EVENTS_REMINDER_BEFORE = timedelta(hours=env.int("EVENTS_REMINDER_HOURS", default=2))
+# Lunch (amounts in fen)
+LUNCH_MAX_QUANTITY = env.int("LUNCH_MAX_QUANTITY", default=5)  # meals in one order; the subsidy applies to one
+LUNCH_MAX_TOP_UP_FEN = env.int("LUNCH_MAX_TOP_UP_FEN", default=100_000)  # ¥1,000 at a time
+LUNCH_NO_SHOW_LIMIT = env.int("LUNCH_NO_SHOW_LIMIT", default=3)  # uncollected orders in the window → balance payment only
+LUNCH_NO_SHOW_WINDOW_DAYS = env.int("LUNCH_NO_SHOW_WINDOW_DAYS", default=30)
+LUNCH_LICENCE_WARN_DAYS = env.int("LUNCH_LICENCE_WARN_DAYS", default=30)
+LUNCH_USUAL_ORDERS = env.int("LUNCH_USUAL_ORDERS", default=3)  # orders in two weeks that make someone a "usual" for low-balance notes
+# Micro-wishes
+WISHES_MAX_VALUE = env.int("WISHES_MAX_VALUE", default=500)  # yuan: a micro-wish is small
+WISHES_CLAIM_DAYS = env.int("WISHES_CLAIM_DAYS", default=14)  # days a claimer has to fulfil a wish
+WISHES_MAX_OPEN_CLAIMS = env.int("WISHES_MAX_OPEN_CLAIMS", default=3)  # claims one person may hold at once
+WISHES_PUBLISHED_DAYS = env.int("WISHES_PUBLISHED_DAYS", default=90)  # an unclaimed wish expires after this, unless its campaign says otherwise
+WISHES_SERVICE_MONTHS = env.int("WISHES_SERVICE_MONTHS", default=6)  # the period a claimer of a repeating service commits to
+WISHES_REMIND_BEFORE = timedelta(days=env.int("WISHES_REMIND_DAYS", default=2))
 RESERVATIONS_MAX_WEEKS = env.int("RESERVATIONS_MAX_WEEKS", default=12)  # a weekly request runs for at most this many weeks
 EVENTS_MAX_GROUP_SEATS = env.int("EVENTS_MAX_GROUP_SEATS", default=20)
 EVENTS_CHECK_IN_OPENS_BEFORE = timedelta(hours=2)

@@ -12,6 +12,7 @@ app_patterns = (
         path("inbox/read-all/", views.inbox_mark_read, name="inbox_read_all"),
         path("inbox/<int:notification_id>/read/", views.inbox_mark_read, name="inbox_read"),
         path("inbox/<int:notification_id>/open/", views.inbox_open, name="inbox_open"),
+        path("inbox/<int:notification_id>/attachment/", views.inbox_attachment, name="inbox_attachment"),
         path("me/", views.profile, name="profile"),
         path("me/memberships/add/", views.membership_add, name="membership_add"),
         path("me/residences/add/", views.residence_add, name="residence_add"),
@@ -32,6 +33,8 @@ urlpatterns = [
     path("", include("events.calendar_urls")),
     path("", include("events.delivery_urls")),
     path("", include("reservations.urls")),
+    path("", include("wishes.urls")),
+    path("", include("lunch.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

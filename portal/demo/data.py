@@ -18,7 +18,7 @@ What is illustrative (the articles don't say; filled in so the portal has someth
   building or neighbourhood the station sits in), ``"station"`` (the article mentions such
   stations without naming them, e.g. 长寿路街道's "nine other building stations" that get
   lunch points), ``"name"`` (a neighbourhood of 湖南街道, which the article doesn't name);
-- the enterprise 演示科技（上海）有限公司 and every demo account, which are fictional.
+- the enterprises named 演示…（上海）有限公司 and every demo account, which are fictional.
 
 References between entries use names: a street by its name; a building, neighbourhood or
 organisation by its name within the entry's own street, or by (street, name) from an account;
@@ -71,6 +71,10 @@ NEIGHBOURHOODS = [
     {"street": "金汇镇", "name": "金汇社区", "kind": "neighbourhood"},
     {"street": "金汇镇", "name": "恒苑社区", "kind": "neighbourhood"},
     {"street": "九亭镇", "name": "象屿品城居民区", "kind": "neighbourhood"},
+    # 长寿路街道: the article names no neighbourhood; these two carry the names of its roads. Their elderly
+    # residents are the audience of the street's 老年助餐 subsidy (portal.demo.lunch_data).
+    {"street": "长寿路街道", "name": "新会居民区", "kind": "neighbourhood", "illustrative": ("name",)},
+    {"street": "长寿路街道", "name": "西康居民区", "kind": "neighbourhood", "illustrative": ("name",)},
 ]
 
 BUILDINGS = [
@@ -84,6 +88,8 @@ BUILDINGS = [
     {"street": "长寿路街道", "name": "平高国际大厦", "kind": "office", "address": ""},
     {"street": "长寿路街道", "name": "谈家28", "kind": "office", "address": ""},
     {"street": "长寿路街道", "name": "我格广场", "kind": "office", "address": ""},
+    # One of the 曹杨路联合党委's landmark buildings; it has no station in the demo, so lunch is delivered to its lobby.
+    {"street": "长寿路街道", "name": "科技馆", "kind": "office", "address": ""},
 ]
 
 # Listed parents first: a child names its parent, which must already be loaded.
@@ -205,6 +211,28 @@ ORGANISATIONS = [
         "name": "演示科技（上海）有限公司",
         "building": "平高国际大厦",
         "description": "演示数据：虚构的入驻企业，供演示白领账号使用。",
+    },
+    # More fictional enterprises, whose office workers order the demo's white-collar lunches (portal.demo.lunch_data).
+    {
+        "street": "长寿路街道",
+        "kind": "enterprise",
+        "name": "演示设计（上海）有限公司",
+        "building": "谈家28",
+        "description": "演示数据：虚构的入驻企业，其白领订购演示的白领午餐。",
+    },
+    {
+        "street": "长寿路街道",
+        "kind": "enterprise",
+        "name": "演示传媒（上海）有限公司",
+        "building": "我格广场",
+        "description": "演示数据：虚构的入驻企业，其白领订购演示的白领午餐。",
+    },
+    {
+        "street": "长寿路街道",
+        "kind": "enterprise",
+        "name": "演示数据服务（上海）有限公司",
+        "building": "科技馆",
+        "description": "演示数据：虚构的入驻企业，其白领订购演示的白领午餐。",
     },
     # --- 黄浦区外滩街道
     {
@@ -728,6 +756,23 @@ DEMO_ACCOUNTS = [
         "role_zh": "党员（来福士联合党总支代表，已核实）",
         "membership": {"organisation": ("周家桥街道", "来福士联合党总支"), "role": "representative"},
     },
+    # Two more party members, each a representative who claims micro-wishes for their organisation.
+    {
+        "email": "rep-fuyou@demo.station.cn",
+        "password": DEMO_PASSWORD,
+        "display_name": "张医生",
+        "role": "party member, verified, and representative of 长宁妇幼保健院党总支",
+        "role_zh": "党员（长宁妇幼保健院党总支代表，已核实）",
+        "membership": {"organisation": ("周家桥街道", "长宁妇幼保健院党总支"), "role": "representative"},
+    },
+    {
+        "email": "rep-yashi@demo.station.cn",
+        "password": DEMO_PASSWORD,
+        "display_name": "吴先生",
+        "role": "party member, verified, and representative of 龙之梦雅仕大厦联合党支部",
+        "role_zh": "党员（龙之梦雅仕大厦联合党支部代表，已核实）",
+        "membership": {"organisation": ("周家桥街道", "龙之梦雅仕大厦联合党支部"), "role": "representative"},
+    },
     {
         "email": "staff@demo.station.cn",
         "password": DEMO_PASSWORD,
@@ -751,6 +796,24 @@ DEMO_ACCOUNTS = [
         "role": "merchant staff of 红子鸡美食总汇",
         "role_zh": "商户工作人员（红子鸡美食总汇）",
         "staff": {"role": "merchant_staff", "merchant": ("长寿路街道", "红子鸡美食总汇")},
+    },
+    # The white-collar lunch at 长寿路街道: the desk of a lunch point (top-ups, handover) and the street that
+    # vets merchants, sets the subsidy and reads the reports.
+    {
+        "email": "staff-changshou@demo.station.cn",
+        "password": DEMO_PASSWORD,
+        "display_name": "孙老师",
+        "role": "station staff of 平高国际大厦党群服务站 (white-collar lunch point, 长寿路街道)",
+        "role_zh": "站点工作人员（平高国际大厦党群服务站，白领午餐点）",
+        "staff": {"role": "station_staff", "station": "changshou-pinggao"},
+    },
+    {
+        "email": "street-changshou@demo.station.cn",
+        "password": DEMO_PASSWORD,
+        "display_name": "钱主任",
+        "role": "street administrator of 长寿路街道",
+        "role_zh": "街道管理员（普陀区长寿路街道）",
+        "staff": {"role": "street_admin", "street": "长寿路街道"},
     },
     {
         "email": "admin@demo.station.cn",

@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from portal import services
-from portal.demo import data, events_seed, reservations_seed, stations_seed
+from portal.demo import data, events_seed, lunch_seed, reservations_seed, stations_seed, wishes_seed
 from portal.models import Building, District, Membership, Neighbourhood, Organisation, Residence, StaffAssignment, Street, User
 from stations.models import Station
 
@@ -285,6 +285,10 @@ LOADERS = [
     *events_seed.LOADERS,
     # The reservable rooms, the 周家桥 stations' weekly quota and a week of reservations in every status.
     *reservations_seed.LOADERS,
+    # The 周家桥 wish tree (七一微心愿认领) and two dozen micro-wishes in every status.
+    *wishes_seed.LOADERS,
+    # 长寿白领午餐: the article's four merchants and their menus, lunch points, subsidies, a week of offers and orders.
+    *lunch_seed.LOADERS,
 ]
 
 

@@ -17,6 +17,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from events.models import ActivityRequest, Booking, Event, EventSeries
+from lunch import services as lunch_services
+from lunch.models import Account, DailyOffer, Feedback, LedgerEntry, Meal, Merchant, Order, PickupPoint, SubsidyPolicy, SubsidySpend
 from portal import scopes
 from portal.admin_scoping import ScopedAdminMixin
 from portal.audit import audit_log
@@ -50,7 +52,11 @@ from tests.factories import (
     UserFactory,
     make_staff,
 )
+from tests.lunch import factories as lunch_factories
 from tests.reservations.factories import meeting_room, shanghai_at
+from tests.wishes.factories import BeneficiaryFactory, party_member, wish
+from wishes import services as wish_services
+from wishes.models import Beneficiary, Campaign, Claim, Wish
 
 ROLES = ("street", "station", "merchant")
 
@@ -99,6 +105,44 @@ def _reservation(side):
                                       purpose="支部会议")
 
 
+def _campaign(side):
+    campaign = Campaign.objects.create(name=f"{side.street.name}七一心愿", street=side.street, starts_on="2030-06-01",
+                                       ends_on="2030-07-01")
+    campaign.stations.add(side.station)
+    return campaign
+
+
+def _claim(side):
+    published = wish(station=side.station)
+    return wish_services.wish_claim(wish_id=published.pk, user=party_member())
+
+
+def _lunch_merchant(side):
+    """The side's merchant organisation as a lunch merchant (one per organisation, so made once)."""
+    if "lunch_merchant" not in side.objects:
+        side.objects["lunch_merchant"] = Merchant.objects.create(
+            organisation=side.merchant, licence_number="JY13101050012345", licence_expires_on="2099-12-31",
+            food_safety_rating=Merchant.Rating.A, contact_name="王经理", contact_phone="13800000000",
+        )
+    return side.objects["lunch_merchant"]
+
+
+def _lunch_offer(side):
+    return lunch_factories.offer(seller=_lunch_merchant(side), points=[lunch_factories.point(street=side.street, station=side.station)])
+
+
+def _lunch_order(side):
+    offer = _lunch_offer(side)
+    lunch_factories.top_up(side.member, 5000, street=side.street)
+    return lunch_services.order_place(user=side.member, offer_id=offer.pk, point_id=offer.points.get().pk)
+
+
+def _lunch_feedback(side):
+    order = _lunch_order(side)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PICKED_UP)  # handed over (pick_up wants today's offer)
+    return lunch_services.feedback_leave(order_id=order.pk, user=side.member, stars=4, comment="好吃")
+
+
 BUILDERS = {
     District: lambda s: s.district,
     Street: lambda s: s.street,
@@ -132,6 +176,21 @@ BUILDERS = {
     ),
     Reservation: lambda s: _reservation(s),
     ReservationQuota: lambda s: ReservationQuota.objects.create(station=s.station, hours_per_week=6),
+    Beneficiary: lambda s: BeneficiaryFactory(station=s.station, neighbourhood=s.neighbourhood),
+    Wish: lambda s: wish(status=Wish.Status.DRAFT, station=s.station),
+    Claim: _claim,
+    Campaign: _campaign,
+    Merchant: _lunch_merchant,
+    Meal: lambda s: Meal.objects.create(merchant=_lunch_merchant(s), name="红烧肉套餐", list_price_fen=2800),
+    PickupPoint: lambda s: lunch_factories.point(street=s.street, station=s.station),
+    DailyOffer: _lunch_offer,
+    Order: _lunch_order,
+    Feedback: _lunch_feedback,
+    SubsidyPolicy: lambda s: lunch_factories.policy(street=s.street),
+    SubsidySpend: lambda s: SubsidySpend.objects.create(policy=lunch_factories.policy(street=s.street), month="2030-01-01",
+                                                        budget_fen=100_000),
+    Account: lambda s: lunch_factories.top_up(s.member, 1000, street=s.street).account,
+    LedgerEntry: lambda s: lunch_factories.top_up(s.member, 1000, street=s.street),
 }
 
 # What each role of side A may do to side A's row: v = view, c = change, d = delete.
@@ -164,6 +223,26 @@ EXPECTED = {
     ReservationQuota: {"street": "vcd", "station": "vcd", "merchant": ""},
     # Reservations move through the services (approve, reject, block) and stay as history: never deleted.
     Reservation: {"street": "vc", "station": "vc", "merchant": ""},
+    # Micro-wishes: a beneficiary without wishes and a draft wish may be deleted; once a wish was published it is withdrawn.
+    Beneficiary: {"street": "vcd", "station": "vcd", "merchant": ""},
+    Wish: {"street": "vcd", "station": "vcd", "merchant": ""},
+    # Claims are made by party members and move through the services: staff decide on them, never add or delete.
+    Claim: {"street": "vc", "station": "vc", "merchant": ""},
+    # Campaigns are the street's: its administrators run them, station staff of the campaign's stations read them.
+    Campaign: {"street": "vcd", "station": "v", "merchant": ""},
+    # Lunch: the street vets merchants and keeps subsidy policies; merchant staff keep their menu and offers; station
+    # staff their pickup points and read the offers served there. Orders, feedback and the month's subsidy counters
+    # change through lunch.services only. Balances belong to no station: superusers list them, the desk looks one up.
+    Merchant: {"street": "vcd", "station": "", "merchant": "v"},
+    Meal: {"street": "v", "station": "", "merchant": "vcd"},
+    PickupPoint: {"street": "vcd", "station": "vcd", "merchant": ""},
+    DailyOffer: {"street": "v", "station": "v", "merchant": "vcd"},
+    Order: {"street": "v", "station": "v", "merchant": "v"},
+    Feedback: {"street": "v", "station": "v", "merchant": "v"},
+    SubsidyPolicy: {"street": "vcd", "station": "", "merchant": ""},
+    SubsidySpend: {"street": "v", "station": "", "merchant": ""},
+    Account: {"street": "", "station": "", "merchant": ""},
+    LedgerEntry: {"street": "", "station": "", "merchant": ""},
 }
 
 

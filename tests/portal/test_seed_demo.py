@@ -25,7 +25,8 @@ def test_the_command_loads_the_articles_and_prints_a_summary_and_the_accounts():
     assert Station.objects.count() == len(data.STATIONS)
     assert Organisation.objects.count() == len(data.ORGANISATIONS)
     assert summary(output)["stations.Station"] == (len(data.STATIONS), len(data.STATIONS), 0)
-    assert summary(output)["portal.StaffAssignment"] == (3, 3, 0)
+    staffed = sum("staff" in account for account in data.DEMO_ACCOUNTS)
+    assert summary(output)["portal.StaffAssignment"] == (staffed, staffed, 0)
     for account in data.DEMO_ACCOUNTS:
         assert account["email"] in output
     assert data.DEMO_PASSWORD in output
@@ -60,7 +61,7 @@ def test_a_second_run_puts_back_what_someone_changed():
     assert Membership.objects.get(user__email="member@demo.station.cn").is_verified
     rows = summary(output)
     assert rows["stations.Station"] == (len(data.STATIONS), 0, 1)
-    assert rows["portal.Membership"] == (2, 0, 1)
+    assert rows["portal.Membership"] == (Membership.objects.count(), 0, 1)
     assert rows["portal.Organisation"][1:] == (0, 0)
 
 

@@ -1,0 +1,620 @@
+"""Ordering, cancelling, paying and handing over lunches; merchants' licences; the scheduled jobs.
+
+Placing an order locks, always in this order: the offer's row (its portions), the offer's pickup point
+row (that point's portions), the person's account row (the balance), then the policy's month row (the
+subsidy budget). Cancelling locks the order first, then the same rows in the same order. Each lock takes
+its own row only (`of=("self",)`): a join locked along with it (the merchant, the pickup point) would make
+every order of a merchant or a point queue behind one another. Counters and balances move with F(), so
+the constraints judge the real totals: `offer_not_oversold`, `account_never_negative`,
+`spend_within_budget`, `order_one_subsidy_per_day`, `order_price_adds_up`, `order_idempotent` back every
+rule, and tests/lunch/test_concurrency.py shows each one holding with its lock switched off.
+"""
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from lunch.models import (
+    Account,
+    DailyOffer,
+    Feedback,
+    LedgerEntry,
+    Merchant,
+    OfferPoint,
+    Order,
+    SubsidyPolicy,
+    SubsidySpend,
+    new_pickup_code,
+    yuan,
+)
+from portal import scopes
+from portal.audit import audit_log
+from portal.exceptions import PortalError
+from portal.models import Membership, Organisation, Residence, StaffAssignment
+from portal.notifications import notify
+from portal.spreadsheets import safe_cell
+from stations.hours import SHANGHAI, local_now
+
+
+class LunchError(PortalError):
+    """A lunch rule was broken; the message says which."""
+
+
+# ---------------------------------------------------------------------------
+# Prices
+
+
+@dataclass(frozen=True)
+class Price:
+    """What one order costs, split the way the street explains it."""
+
+    list_fen: int  # per meal
+    quantity: int
+    discount_fen: int  # in all
+    subsidy_fen: int  # one meal at most
+    policy: SubsidyPolicy | None = None
+    no_subsidy_reason: str = ""
+
+    @property
+    def total_fen(self):
+        return self.list_fen * self.quantity
+
+    @property
+    def self_paid_fen(self):
+        return self.total_fen - self.discount_fen - self.subsidy_fen
+
+    def breakdown(self):
+        """原价 28.00 − 商户让利 3.00 − 政府补贴 10.00 = 自付 15.00"""
+        return format_lazy(
+            _("List price {total} − merchant discount {discount} − subsidy {subsidy} = you pay {paid}"),
+            total=yuan(self.total_fen), discount=yuan(self.discount_fen), subsidy=yuan(self.subsidy_fen), paid=yuan(self.self_paid_fen),
+        )
+
+
+def split_price(*, list_fen, quantity, discount_per_meal_fen, subsidy_per_meal_fen):
+    """The discount applies to every meal, the subsidy to one; neither makes a meal cost less than nothing."""
+    discount = min(discount_per_meal_fen, list_fen) * quantity
+    subsidy = min(subsidy_per_meal_fen, list_fen - min(discount_per_meal_fen, list_fen))
+    return discount, subsidy
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def policies_for(user, point, day):
+    """The street's policies valid on `day` that this person qualifies for, best subsidy first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    valid = SubsidyPolicy.objects.filter(street_id=point.street_id, valid_from__lte=day).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    ).prefetch_related("neighbourhoods").order_by("-subsidy_fen", "pk")
+    out = []
+    for policy in valid:
+        if policy.audience == SubsidyPolicy.Audience.OFFICE_WORKERS:
+            ok = Membership.objects.filter(
+                user=user, verified_at__isnull=False, organisation__kind=Organisation.Kind.ENTERPRISE, organisation__is_active=True,
+            ).filter(Q(organisation__building__street_id=policy.street_id) | Q(organisation__street_id=policy.street_id)).exists()
+        else:
+            ok = Residence.objects.filter(
+                user=user, verified_at__isnull=False, neighbourhood__in=[n.pk for n in policy.neighbourhoods.all()],
+            ).exists()
+        if ok:
+            out.append(policy)
+    return out
+
+
+def quote(*, user, offer, point, quantity=1, lock=False):
+    """The price this person would pay now, with the reason when there is no subsidy.
+
+    With `lock=True` (inside order_place's transaction) the month's budget row is locked and is the
+    one the order will charge; otherwise this is the preview shown before confirming.
+    """
+    day = offer.date
+    discount, _subsidy = split_price(list_fen=offer.meal.list_price_fen, quantity=quantity,
+                                     discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=0)
+    policies = policies_for(user, point, day)
+    if not policies:
+        return Price(
+            offer.meal.list_price_fen, quantity, discount, 0,
+            no_subsidy_reason=_("The lunch subsidy is for verified office workers of the street's enterprises "
+                                "(and elderly residents where the street has such a policy)."),
+        )
+    if Order.objects.filter(user=user, subsidised_on=day, status__in=Order.LIVE).exists():
+        return Price(offer.meal.list_price_fen, quantity, discount, 0,
+                     no_subsidy_reason=_("You have had today's subsidised meal already: one a day."))
+    subsidisable = False
+    for policy in policies:
+        _discount, subsidy = split_price(list_fen=offer.meal.list_price_fen, quantity=quantity,
+                                         discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=policy.subsidy_fen)
+        if subsidy <= 0:
+            continue
+        subsidisable = True
+        spend = _spend_row(policy, day, lock=lock)
+        spent = spend.spent_fen if spend is not None else 0
+        budget = spend.budget_fen if lock else policy.monthly_budget_fen
+        if spent + subsidy <= budget:
+            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy)
+    if not subsidisable:  # the merchant's discount already covers the meal: there is nothing to subsidise
+        return Price(offer.meal.list_price_fen, quantity, discount, 0)
+    return Price(offer.meal.list_price_fen, quantity, discount, 0,
+                 no_subsidy_reason=_("This month's subsidy budget is spent. Thank you for understanding."))
+
+
+def _spend_row(policy, day, *, lock):
+    """The policy's row for the month of `day`; with `lock`, created if missing and locked (inside a transaction).
+
+    The row carries the budget the constraint `spend_within_budget` checks. It follows the policy's budget when
+    the street changes it mid-month, but never drops below what is already spent (those meals are eaten).
+    """
+    month = month_start(day)
+    if not lock:
+        return SubsidySpend.objects.filter(policy=policy, month=month).first()
+    SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": policy.monthly_budget_fen})
+    spend = SubsidySpend.objects.select_for_update().get(policy=policy, month=month)
+    budget = max(policy.monthly_budget_fen, spend.spent_fen)
+    if spend.budget_fen != budget:
+        spend.budget_fen = budget
+        spend.save(update_fields=["budget_fen"])
+    return spend
+
+
+def _move_spend(spend, *, fen, meals):
+    """Move a locked month row by `fen` and `meals` in the database, so the constraint sees the real sum."""
+    SubsidySpend.objects.filter(pk=spend.pk).update(spent_fen=F("spent_fen") + fen, meals=F("meals") + meals)
+
+
+# ---------------------------------------------------------------------------
+# Ordering
+
+
+def no_shows_of(user, *, now=None):
+    since = (local_now(now) - timedelta(days=settings.LUNCH_NO_SHOW_WINDOW_DAYS)).date()
+    return Order.objects.filter(user=user, status=Order.Status.NOT_COLLECTED, offer__date__gte=since).count()
+
+
+def offer_refusal(offer, *, now):
+    """Why an offer can't be ordered now, or None."""
+    merchant = offer.merchant
+    if merchant.status != Merchant.Status.ACTIVE or merchant.licence_expires_on < offer.date:
+        return _("This merchant is not taking orders at the moment.")
+    if not offer.is_open:
+        return _("This meal is not open for orders.")
+    if offer.manifest_sent_at is not None:  # the merchant has its list: an order now would not be cooked
+        return format_lazy(_("Orders for this meal closed at {time}."), time=f"{offer.cutoff_at.astimezone(SHANGHAI):%H:%M}")
+    if offer.date < local_now(now).date() or now >= offer.cutoff_at:
+        return format_lazy(_("Orders for this meal closed at {time}."), time=f"{offer.cutoff_at.astimezone(SHANGHAI):%H:%M}")
+    return None
+
+
+def _account_for_update(user):
+    Account.objects.get_or_create(user=user)
+    return Account.objects.select_for_update().get(user=user)
+
+
+def _create_with_code(offer, point, **fields):
+    """The order with a pickup code no other order at this point has today (constraint order_code_unique_per_point_and_day).
+
+    Codes taken are read first; two orders racing for the same fresh code (one in a million) retry in a savepoint.
+    """
+    taken = set(Order.objects.filter(point=point, pickup_day=offer.date).values_list("pickup_code", flat=True))
+    for _attempt in range(5):
+        code = new_pickup_code()
+        while code in taken:
+            code = new_pickup_code()
+        try:
+            with transaction.atomic():
+                return Order.objects.create(offer=offer, point=point, pickup_day=offer.date, pickup_code=code, **fields)
+        except IntegrityError as exc:
+            if "order_code_unique_per_point_and_day" not in str(exc) and "pickup_code" not in str(exc):
+                raise
+            taken.add(code)
+    raise LunchError(_("Please try again in a moment."))
+
+
+def _as_id(value):
+    """A row id from a form or URL, or None when it can't be one (a forged value is a refusal, not a 500)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def _as_key(value):
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise LunchError(_("This form has expired. Please reload the page and try again.")) from None
+
+
+def _earlier_order(user, key):
+    return Order.objects.filter(user=user, idempotency_key=key).first()
+
+
+def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.BALANCE, key=None, now=None):
+    """Place one order. Idempotent on `key` (the form's one-time key): a double submit returns the first order."""
+    now = now or timezone.now()
+    key = _as_key(key) if key is not None else uuid.uuid4()
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= settings.LUNCH_MAX_QUANTITY:
+        raise LunchError(format_lazy(_("Order between 1 and {n} meals."), n=settings.LUNCH_MAX_QUANTITY))
+    if payment not in Order.Payment.values:
+        raise LunchError(_("Choose how to pay."))
+    offer_id, point_id = _as_id(offer_id), _as_id(point_id)
+    if offer_id is None:
+        raise LunchError(_("There is no such meal on offer."))
+    with transaction.atomic(durable=True):
+        earlier = _earlier_order(user, key)
+        if earlier is not None:
+            return earlier
+        # of=("self",) and order_by("pk"): `.first()` would order by the model's ordering, whose joins (merchant,
+        # organisation, meal) FOR UPDATE would lock too — and every order of a merchant would queue on its row.
+        offer = DailyOffer.objects.select_for_update(of=("self",)).filter(pk=offer_id).order_by("pk").first()
+        if offer is None:
+            raise LunchError(_("There is no such meal on offer."))
+        # A double submit waits here for the first submit's lock; once it has the lock it sees that order.
+        earlier = _earlier_order(user, key)
+        if earlier is not None:
+            return earlier
+        offer = DailyOffer.objects.select_related("meal", "merchant__organisation").get(pk=offer.pk)
+        refusal = offer_refusal(offer, now=now)
+        if refusal:
+            raise LunchError(refusal)
+        if payment == Order.Payment.AT_PICKUP and not offer.merchant.allows_pay_at_pickup:
+            raise LunchError(_("This merchant takes payment from your balance only."))
+        # of=("self",): the pickup point row is shared by every offer delivered there and is no part of the capacity.
+        offer_point = (OfferPoint.objects.select_for_update(of=("self",)).select_related("point")
+                       .filter(offer=offer, point_id=point_id).first())
+        if offer_point is None or not offer_point.point.is_active:
+            raise LunchError(_("This meal is not delivered to that pickup point."))
+        if offer.sold + quantity > offer.quota or (offer_point.quota is not None and offer_point.sold + quantity > offer_point.quota):
+            left = offer.quota - offer.sold
+            if offer_point.quota is not None:
+                left = min(left, offer_point.quota - offer_point.sold)
+            raise LunchError(_("Sold out. Please choose another meal.") if left <= 0
+                             else format_lazy(_("Only {n} left."), n=left))
+        account = _account_for_update(user)
+        # The same key sent for another offer: the person's account lock orders the two submits.
+        earlier = _earlier_order(user, key)
+        if earlier is not None:
+            return earlier
+        price = quote(user=user, offer=offer, point=offer_point.point, quantity=quantity, lock=True)
+        if payment == Order.Payment.AT_PICKUP:
+            if no_shows_of(user, now=now) >= settings.LUNCH_NO_SHOW_LIMIT:
+                raise LunchError(format_lazy(
+                    _("You left {n} orders uncollected in the last {days} days, so for now please pay from your balance."),
+                    n=settings.LUNCH_NO_SHOW_LIMIT, days=settings.LUNCH_NO_SHOW_WINDOW_DAYS))
+        elif account.balance_fen < price.self_paid_fen:
+            raise LunchError(format_lazy(
+                _("Your balance is ¥{balance}; this order needs ¥{needed}. Top up at your station's desk first."),
+                balance=yuan(account.balance_fen), needed=yuan(price.self_paid_fen)))
+        order = _create_with_code(
+            offer, offer_point.point, user=user, quantity=quantity,
+            list_price_fen=price.list_fen, discount_fen=price.discount_fen, subsidy_fen=price.subsidy_fen,
+            self_paid_fen=price.self_paid_fen, policy=price.policy, subsidised_on=offer.date if price.subsidy_fen else None,
+            payment=payment, idempotency_key=key,
+        )
+        # F(): the database adds to what is there, so the constraints offer_not_oversold, offer_point_not_oversold,
+        # spend_within_budget and account_never_negative judge the real totals even if a lock were ever missed.
+        DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") + quantity)
+        OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") + quantity)
+        if price.subsidy_fen:
+            _move_spend(_spend_row(price.policy, offer.date, lock=True), fen=price.subsidy_fen, meals=1)
+        if payment == Order.Payment.BALANCE and price.self_paid_fen:
+            _post(account, LedgerEntry.Kind.ORDER, -price.self_paid_fen, order=order)
+        audit_log(action="lunch.order.placed", actor=user, target=order)
+        point = offer_point.point
+        notify(
+            recipient=user, kind="lunch.order.placed",
+            title=format_lazy(_("Lunch ordered: {meal}, pickup code {code}"), meal=offer.meal.name, code=order.pickup_code),
+            body=format_lazy(_("{date} {opens}–{closes} at {point}. {price}"), date=f"{offer.date:%Y-%m-%d}",
+                             opens=f"{point.window_opens:%H:%M}", closes=f"{point.window_closes:%H:%M}", point=point.name,
+                             price=price.breakdown()),
+            url=reverse("lunch:order", args=[order.pk]),
+        )
+    return order
+
+
+def _post(account, kind, amount_fen, *, order=None, actor=None, note=""):
+    """One ledger entry and the balance that follows from it; the account row is locked by the caller.
+
+    The balance moves in the database (F()), so `account_never_negative` judges the real sum.
+    """
+    entry = LedgerEntry.objects.create(account=account, kind=kind, amount_fen=amount_fen, order=order, recorded_by=actor, note=note)
+    Account.objects.filter(pk=account.pk).update(balance_fen=F("balance_fen") + amount_fen)
+    account.refresh_from_db(fields=["balance_fen"])
+    return entry
+
+
+def order_cancel(*, order_id, user, now=None):
+    """Cancel before the cut-off: portions, the day's subsidy and the balance all come back."""
+    now = now or timezone.now()
+    order_id = _as_id(order_id)
+    if order_id is None or not getattr(user, "is_authenticated", False):
+        raise LunchError(_("There is no such order of yours."))
+    with transaction.atomic(durable=True):
+        order = Order.objects.select_for_update().filter(pk=order_id, user=user).first()
+        if order is None:
+            raise LunchError(_("There is no such order of yours."))
+        if order.status != Order.Status.PLACED:
+            raise LunchError(_("This order can no longer be cancelled."))
+        offer = DailyOffer.objects.select_for_update(of=("self",)).get(pk=order.offer_id)
+        if now >= offer.cutoff_at:
+            raise LunchError(format_lazy(_("Orders can be cancelled until {time}; the merchant is cooking now."),
+                                         time=f"{offer.cutoff_at.astimezone(SHANGHAI):%H:%M}"))
+        offer_point = OfferPoint.objects.select_for_update().get(offer_id=offer.pk, point_id=order.point_id)
+        account = _account_for_update(user)
+        if order.subsidy_fen:
+            _move_spend(_spend_row(order.policy, offer.date, lock=True), fen=-order.subsidy_fen, meals=-1)
+        order.status, order.cancelled_at = Order.Status.CANCELLED, now
+        order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") - order.quantity)
+        OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") - order.quantity)
+        if order.payment == Order.Payment.BALANCE and order.self_paid_fen:
+            _post(account, LedgerEntry.Kind.REFUND, order.self_paid_fen, order=order)
+        audit_log(action="lunch.order.cancelled", actor=user, target=order)
+    return order
+
+
+# ---------------------------------------------------------------------------
+# Balances
+
+
+def may_top_up(actor):
+    """Station or merchant staff holding the permission record money received."""
+    return actor.is_active and actor.has_perm("lunch.add_ledgerentry") and (
+        actor.is_superuser or actor.staff_assignments.filter(
+            role__in=[StaffAssignment.Role.STATION_STAFF, StaffAssignment.Role.MERCHANT_STAFF]).exists())
+
+
+def top_up(*, user, amount_fen, actor, note="", tell=True):
+    """Money received at the desk becomes balance: one ledger entry, recorded by whom.
+
+    `tell=False` records without telling the person (the demo's history, imports of past top-ups).
+    """
+    if not may_top_up(actor):
+        raise PermissionDenied
+    if not user.is_active:
+        raise LunchError(_("This account is closed; money can't be added to it."))
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= settings.LUNCH_MAX_TOP_UP_FEN:
+        raise LunchError(format_lazy(_("A top-up is between ¥0.01 and ¥{max}."), max=yuan(settings.LUNCH_MAX_TOP_UP_FEN)))
+    with transaction.atomic():
+        account = _account_for_update(user)
+        entry = _post(account, LedgerEntry.Kind.TOP_UP, amount_fen, actor=actor, note=str(note)[:200])
+        audit_log(action="lunch.balance.topped_up", actor=actor, target=account, data={"amount_fen": amount_fen})
+        if tell:
+            notify(recipient=user, kind="lunch.balance.topped_up",
+                   title=format_lazy(_("¥{amount} added to your lunch balance"), amount=yuan(amount_fen)),
+                   body=format_lazy(_("Your balance is now ¥{balance}."), balance=yuan(account.balance_fen)),
+                   url=reverse("lunch:mine"))
+    return entry
+
+
+# ---------------------------------------------------------------------------
+# Delivery and pickup
+
+
+def _check_handler(actor, offer, point):
+    """Merchant staff of the offer's merchant, or staff governing the pickup point's station or street.
+
+    Not `in_scope(actor, offer)`: an offer is in a station's scope when it serves any of its points, and
+    staff of one point must not hand over (or announce) the meals of another.
+    """
+    scope = scopes.scope_of(actor)
+    if scope.superuser or offer.merchant.organisation_id in scope.merchants or scopes.in_scope(actor, point):
+        return
+    raise PermissionDenied
+
+
+def mark_delivered(*, offer_point_id, actor, now=None):
+    """The merchant's meals for one point have arrived: the people who ordered there are told."""
+    now = now or timezone.now()
+    offer_point_id = _as_id(offer_point_id)
+    with transaction.atomic():
+        offer_point = (OfferPoint.objects.select_for_update(of=("self",)).select_related("offer__meal", "offer__merchant", "point")
+                       .filter(pk=offer_point_id).first()) if offer_point_id else None
+        if offer_point is None:
+            raise LunchError(_("There is no such delivery."))
+        _check_handler(actor, offer_point.offer, offer_point.point)
+        if offer_point.delivered_at is not None:
+            return offer_point
+        offer_point.delivered_at = now
+        offer_point.save(update_fields=["delivered_at"])
+        waiting = Order.objects.filter(offer_id=offer_point.offer_id, point_id=offer_point.point_id,
+                                       status=Order.Status.PLACED).select_related("user")
+        for order in waiting:
+            notify(recipient=order.user, kind="lunch.order.arrived",
+                   title=format_lazy(_("Your lunch has arrived: {meal}"), meal=offer_point.offer.meal.name),
+                   body=format_lazy(_("Collect it at {point} until {closes} with code {code}."), point=offer_point.point.name,
+                                    closes=f"{offer_point.point.window_closes:%H:%M}", code=order.pickup_code),
+                   url=reverse("lunch:order", args=[order.pk]))
+        audit_log(action="lunch.offer.delivered", actor=actor, target=offer_point.offer)
+    return offer_point
+
+
+def pick_up(*, code, point, actor, now=None):
+    """Hand over the order with this code at this point today."""
+    now = now or timezone.now()
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    if len(code) != 6:
+        raise LunchError(_("A pickup code has 6 digits."))
+    today = local_now(now).date()
+    if scopes.scope_of(actor).is_empty:  # before looking the code up: nobody else learns which codes exist
+        raise PermissionDenied
+    with transaction.atomic():
+        # of=("self",): only the order is handed over; the offer row is the portions' lock and stays free for orders.
+        order = (Order.objects.select_for_update(of=("self",)).select_related("offer__meal", "offer__merchant", "point", "user")
+                 .filter(pickup_code=code, point=point, pickup_day=today).first())
+        if order is None:
+            raise LunchError(_("No order with that code at this point today."))
+        _check_handler(actor, order.offer, point)
+        if order.status == Order.Status.PICKED_UP:
+            raise LunchError(format_lazy(_("Already handed over at {time}."),
+                                         time=f"{timezone.localtime(order.picked_up_at):%H:%M}"))
+        if order.status == Order.Status.CANCELLED:
+            raise LunchError(_("This order was cancelled."))
+        order.status, order.picked_up_at, order.picked_up_by = Order.Status.PICKED_UP, now, actor
+        order.save(update_fields=["status", "picked_up_at", "picked_up_by", "updated_at"])
+    return order
+
+
+def mark_uncollected(*, now=None):
+    """After a point's window, orders still waiting are marked not collected. Safe to run twice."""
+    now = local_now(now)
+    marked = 0
+    candidates = Order.objects.filter(status=Order.Status.PLACED, offer__date__lte=now.date()).select_related("offer", "point")
+    for order in candidates:
+        window_end = datetime.combine(order.offer.date, order.point.window_closes, tzinfo=SHANGHAI)
+        if window_end > now:
+            continue
+        updated = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(status=Order.Status.NOT_COLLECTED, updated_at=now)
+        marked += updated
+    return marked
+
+
+# ---------------------------------------------------------------------------
+# Manifests
+
+
+def manifest_rows(offer_ids):
+    """(point, code, name, meal, quantity, payment, to collect) for the orders of these offers, by point and code."""
+    orders = (Order.objects.filter(offer_id__in=offer_ids, status__in=Order.LIVE)
+              .select_related("point", "offer__meal", "user").order_by("point__name", "point_id", "pickup_code"))
+    return [(o.point.name, o.pickup_code, o.user.display_name or o.user.email.split("@")[0], o.offer.meal.name, o.quantity,
+             o.get_payment_display(), yuan(o.self_paid_fen) if o.payment == Order.Payment.AT_PICKUP else "0.00") for o in orders]
+
+
+def manifest_csv(offer_ids):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["取餐点 pickup point", "取餐码 code", "姓名 name", "套餐 meal", "份数 quantity", "付款 payment", "现场收款 to collect"])
+    writer.writerows([safe_cell(cell) if isinstance(cell, str) else cell for cell in row] for row in manifest_rows(offer_ids))
+    return out.getvalue()
+
+
+def send_manifests(*, now=None):
+    """At each cut-off, each merchant's staff get the day's manifest: counts per point and a CSV of codes. Safe to run twice."""
+    now = now or timezone.now()
+    sent = 0
+    # order_by(): the model's ordering would add the meal to the DISTINCT and repeat a merchant's day once per meal.
+    # Only today's and later days' manifests: after an outage a kitchen has no use for last week's.
+    due = (DailyOffer.objects.filter(cutoff_at__lte=now, manifest_sent_at__isnull=True, date__gte=local_now(now).date())
+           .order_by("date", "merchant_id").values_list("merchant_id", "date").distinct())
+    for merchant_id, day in list(due):
+        with transaction.atomic():
+            # Wait for (not skip) offers an order is still being placed on, so that order is on the list; a second
+            # run waiting here finds manifest_sent_at set once the first commits, and sends nothing.
+            offers = list(DailyOffer.objects.select_for_update().filter(
+                merchant_id=merchant_id, date=day, cutoff_at__lte=now, manifest_sent_at__isnull=True).order_by("pk"))
+            if not offers:
+                continue
+            ids = [o.pk for o in offers]
+            per_point = {}
+            for point_name, _code, _name, _meal, quantity, _pay, _due in manifest_rows(ids):
+                per_point[point_name] = per_point.get(point_name, 0) + quantity
+            summary = "\n".join(f"{name}: {n}" for name, n in sorted(per_point.items())) or str(_("No orders."))
+            merchant = Merchant.objects.select_related("organisation").get(pk=merchant_id)
+            staff = merchant.organisation.staff_assignments.filter(role=StaffAssignment.Role.MERCHANT_STAFF).select_related("user")
+            attachment = (f"manifest-{day:%Y%m%d}-{merchant.pk}.csv", manifest_csv(ids))
+            for assignment in staff:
+                notify(recipient=assignment.user, kind="lunch.manifest",
+                       title=format_lazy(_("Lunch manifest for {date}: {count} meals"), date=f"{day:%Y-%m-%d}", count=sum(per_point.values())),
+                       body=summary, url=reverse("lunch:manifest") + f"?date={day:%Y-%m-%d}", attachment=attachment)
+            DailyOffer.objects.filter(pk__in=ids).update(manifest_sent_at=now)
+            sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------------------
+# Merchants' licences, reminders, feedback
+
+
+def check_licences(*, now=None):
+    """Suspend merchants whose licence has expired; warn their staff and the street 30 days before. Safe to run twice."""
+    today = local_now(now).date()
+    suspended = warned = 0
+    for merchant in Merchant.objects.filter(status=Merchant.Status.ACTIVE, licence_expires_on__lt=today).select_related("organisation"):
+        Merchant.objects.filter(pk=merchant.pk, status=Merchant.Status.ACTIVE).update(
+            status=Merchant.Status.SUSPENDED, status_reason=str(_("Food business licence expired.")), updated_at=timezone.now())
+        audit_log(action="lunch.merchant.suspended", target=merchant, data={"licence_expires_on": str(merchant.licence_expires_on)})
+        suspended += 1
+    warn_days = timedelta(days=settings.LUNCH_LICENCE_WARN_DAYS)
+    for merchant in Merchant.objects.filter(status=Merchant.Status.ACTIVE, licence_expires_on__gte=today,
+                                            licence_expires_on__lte=today + warn_days).select_related("organisation"):
+        # A warning sent before this licence's warning period began was about the licence it replaced.
+        sent = merchant.licence_warning_sent_on
+        if sent is not None and sent >= merchant.licence_expires_on - warn_days:
+            continue
+        with transaction.atomic():
+            if not Merchant.objects.filter(pk=merchant.pk, licence_warning_sent_on=sent).update(licence_warning_sent_on=today):
+                continue  # another run warned first
+            people = {a.user for a in StaffAssignment.objects.filter(
+                Q(role=StaffAssignment.Role.MERCHANT_STAFF, merchant=merchant.organisation)
+                | Q(role=StaffAssignment.Role.STREET_ADMIN, street_id=merchant.organisation.street_id)).select_related("user")}
+            for person in people:
+                notify(recipient=person, kind="lunch.merchant.licence_expiring",
+                       title=format_lazy(_("Food business licence of {merchant} expires on {date}"), merchant=merchant.name,
+                                         date=f"{merchant.licence_expires_on:%Y-%m-%d}"),
+                       body=_("Renew it in time: on expiry the merchant is suspended and its meals are hidden."))
+            warned += 1
+    return {"suspended": suspended, "warned": warned}
+
+
+def remind_low_balances(*, now=None):
+    """The evening before a workday: people who usually order and can't pay tomorrow's cheapest meal get a gentle note, once."""
+    now = local_now(now)
+    tomorrow = now.date() + timedelta(days=1)
+    # What anyone pays for tomorrow's cheapest meal after the merchant's discount (a subsidy may lower it further).
+    prices = [list_fen - min(discount, list_fen) for list_fen, discount in DailyOffer.objects.filter(
+        date=tomorrow, is_open=True, merchant__status=Merchant.Status.ACTIVE).values_list("meal__list_price_fen", "discount_fen")]
+    if not prices:  # no offers tomorrow: not a workday for lunch
+        return 0
+    cheapest = min(prices)
+    since = now.date() - timedelta(days=14)
+    usual = (Order.objects.filter(offer__date__gte=since, payment=Order.Payment.BALANCE).exclude(status=Order.Status.CANCELLED)
+             .values("user").annotate(n=Count("pk")).filter(n__gte=settings.LUNCH_USUAL_ORDERS).values("user"))
+    accounts = Account.objects.filter(user__in=usual, low_balance_notices=True, balance_fen__lt=cheapest).exclude(
+        low_balance_notice_on=now.date()).select_related("user")
+    reminded = 0
+    for account in accounts:
+        if not Account.objects.filter(pk=account.pk).exclude(low_balance_notice_on=now.date()).update(low_balance_notice_on=now.date()):
+            continue
+        notify(recipient=account.user, kind="lunch.balance.low",
+               title=format_lazy(_("Your lunch balance is ¥{balance}"), balance=yuan(account.balance_fen)),
+               body=_("Tomorrow's meals start at a little more than that. You can top up at your station's desk. "
+                      "(You can turn these reminders off on My lunch.)"),
+               url=reverse("lunch:mine"))
+        reminded += 1
+    return reminded
+
+
+def feedback_leave(*, order_id, user, stars, comment=""):
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise LunchError(_("Choose from 1 to 5 stars."))
+    order_id = _as_id(order_id)
+    if order_id is None or not getattr(user, "is_authenticated", False):
+        raise LunchError(_("There is no such order of yours."))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id, user=user).first()
+        if order is None:
+            raise LunchError(_("There is no such order of yours."))
+        if order.status != Order.Status.PICKED_UP:
+            raise LunchError(_("You can rate a meal once you have collected it."))
+        try:
+            with transaction.atomic():
+                return Feedback.objects.create(order=order, stars=stars, comment=str(comment).strip()[:300])
+        except IntegrityError:
+            raise LunchError(_("You have rated this meal already. Thank you!")) from None
