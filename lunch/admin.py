@@ -26,6 +26,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Avg, Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
@@ -56,6 +57,7 @@ from portal import scopes
 from portal.admin_scoping import ScopedFieldsMixin, ScopedModelAdmin, ScopedTabularInline
 from portal.audit import audit_log
 from stations.hours import SHANGHAI, local_now
+from stations.services import reencoded_photo
 
 scopes.register(Merchant, street=["organisation__street"], merchant=["organisation"])
 scopes.register(Meal, street=["merchant__organisation__street"], merchant=["merchant__organisation"])
@@ -346,6 +348,11 @@ class MealForm(forms.ModelForm):
     class Meta:
         model = Meal
         fields = ["merchant", "name", "description", "allergens", "list_price_fen", "photo", "is_active"]
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        # Re-encoded like every photo the portal keeps: a plain JPEG without EXIF.
+        return reencoded_photo(photo) if isinstance(photo, UploadedFile) else photo
 
 
 @admin.register(Meal)

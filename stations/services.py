@@ -134,6 +134,13 @@ def photo_copies(upload):
         image.close()
 
 
+def reencoded_photo(upload):
+    """An uploaded photo as the one file to keep: re-encoded (no EXIF, so no GPS position) under a random name
+    (the upload's own may carry a person's name). For a model's single ImageField; raises ValidationError."""
+    large, _thumbnail = photo_copies(upload)
+    return ContentFile(large, name=f"{uuid.uuid4().hex}.jpg")
+
+
 def station_photo_add(*, station, upload, caption="", actor, position=None):
     """Add a photo to a station as re-encoded copies: at most 1600 px, and a 480 px thumbnail.
 

@@ -22,7 +22,6 @@ Quick entry: a beneficiary's page lists their wishes (read-only, each linking to
 ones, each created through `services.wish_create` (a draft, with the default alias and a first history entry).
 """
 
-import uuid
 from datetime import timedelta
 
 from django import forms
@@ -31,7 +30,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -52,7 +50,7 @@ from portal.audit import audit_log
 from portal.models import Membership, Neighbourhood, Organisation
 from stations.hours import local_now
 from stations.models import Station
-from stations.services import photo_copies
+from stations.services import reencoded_photo
 from wishes import services
 from wishes.models import (
     Beneficiary,
@@ -392,10 +390,8 @@ class WishAdminForm(WishRulesMixin, forms.ModelForm):
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         if isinstance(photo, UploadedFile):
-            # Re-encoded like every photo the portal keeps: no EXIF (a phone's GPS would give the home away) and
-            # a random name (the file's own may carry the person's name).
-            large, _thumbnail = photo_copies(photo)
-            return ContentFile(large, name=f"{uuid.uuid4().hex}.jpg")
+            # Re-encoded like every photo the portal keeps: no EXIF (a phone's GPS would give the home away).
+            return reencoded_photo(photo)
         return photo
 
 

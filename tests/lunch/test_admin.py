@@ -36,6 +36,7 @@ from tests.lunch.factories import (
     top_up,
 )
 from tests.stations.admin_forms import change_form_data
+from tests.wishes.factories import EXIF_MAKE, jpeg_with_exif
 
 pytestmark = pytest.mark.django_db
 
@@ -242,6 +243,21 @@ def test_merchant_staff_add_a_meal_priced_in_yuan_for_their_own_merchant_only(cl
     refused = client.post(url, {"merchant": month["second"].pk, "name": "偷偷加的", "list_price_fen": "20", "is_active": "on"})
     assert refused.status_code == 200 and "merchant" in refused.context["adminform"].form.errors
     assert not Meal.objects.filter(name="偷偷加的").exists()
+
+
+def test_a_meal_photo_is_kept_re_encoded_without_exif(client, month, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(month["first_staff"])
+    response = client.post(reverse("admin:lunch_meal_add"), {
+        "merchant": month["first"].pk, "name": "白切鸡套餐", "list_price_fen": "28", "is_active": "on",
+        "photo": jpeg_with_exif(name="王师傅手机拍的.jpg"),
+    })
+    assert response.status_code == 302
+    stored = Meal.objects.get(name="白切鸡套餐").photo
+    assert "王师傅" not in stored.name
+    with stored.open("rb") as saved:
+        data = saved.read()
+    assert EXIF_MAKE.encode() not in data and data[:2] == b"\xff\xd8"
 
 
 @pytest.fixture
