@@ -1,11 +1,12 @@
 """One mechanism that makes every ModelAdmin respect staff scopes (see `portal.scopes`)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal import scopes
+from portal.exceptions import PortalError
 
 
 def _limit_choices(request, db_field, kwargs):
@@ -132,3 +133,22 @@ class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
 
 class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
     pass
+
+
+def apply_to_each(model_admin, request, rows, call, *, label=str):
+    """An admin action's loop: `call(row)` for each row the user may change; a service's refusal (PortalError) or a
+    scope refusal becomes a warning naming the row (`label(row)`), and the others go on. Returns how many went through."""
+    done = 0
+    for row in rows:
+        if not model_admin.has_change_permission(request, row):
+            continue
+        try:
+            call(row)
+        except PortalError as error:
+            model_admin.message_user(request, f"{label(row)}: {error.message}", messages.WARNING)
+            continue
+        except PermissionDenied:
+            model_admin.message_user(request, f"{label(row)}: {_('This is outside the area you look after.')}", messages.WARNING)
+            continue
+        done += 1
+    return done

@@ -22,7 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import scopes
-from portal.admin_scoping import ScopedModelAdmin
+from portal.admin_scoping import ScopedModelAdmin, apply_to_each
 from reservations import selectors, services
 from reservations.models import ReservableArea, Reservation, ReservationQuota
 from stations.hours import local_now
@@ -209,17 +209,10 @@ class ReservationAdmin(ScopedModelAdmin):
     # --- the approval queue's actions
 
     def _decide(self, request, queryset, *, approve, remark=""):
-        done = 0
-        for reservation in queryset.select_related("area__station").order_by("starts_at", "pk"):
-            if not self.has_change_permission(request, reservation):
-                continue
-            try:
-                services.reservation_decide(reservation=reservation, actor=request.user, approve=approve, remark=remark)
-            except services.ReservationError as error:
-                self.message_user(request, f"{reservation}: {error.message}", messages.WARNING)
-                continue
-            done += 1
-        return done
+        return apply_to_each(
+            self, request, queryset.select_related("area__station").order_by("starts_at", "pk"),
+            lambda reservation: services.reservation_decide(reservation=reservation, actor=request.user, approve=approve, remark=remark),
+        )
 
     @admin.action(description=_("Approve the selected reservations"), permissions=["change"])
     def approve_selected(self, request, queryset):

@@ -45,7 +45,7 @@ from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from portal import scopes
-from portal.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from portal.admin_scoping import ScopedModelAdmin, ScopedTabularInline, apply_to_each
 from portal.audit import audit_log
 from portal.models import Membership, Neighbourhood, Organisation
 from stations.hours import local_now
@@ -544,20 +544,7 @@ class WishAdmin(ServiceRefusalMixin, ExportActionMixin, ScopedModelAdmin):
     # --- actions: one service call per wish; a refusal is reported for that wish and the others go on
 
     def _each(self, request, queryset, call):
-        done = 0
-        for wish in queryset.order_by("pk"):
-            if not self.has_change_permission(request, wish):
-                continue
-            try:
-                call(wish)
-            except services.WishError as error:
-                self.message_user(request, f"{wish}: {error.message}", messages.WARNING)
-                continue
-            except PermissionDenied:
-                self.message_user(request, f"{wish}: {gettext('This is outside the area you look after.')}", messages.WARNING)
-                continue
-            done += 1
-        return done
+        return apply_to_each(self, request, queryset.order_by("pk"), call)
 
     def _open_claim(self, wish):
         claim = Claim.objects.filter(wish=wish, status__in=Claim.OPEN).first()
@@ -893,20 +880,7 @@ class ClaimAdmin(ServiceRefusalMixin, ScopedModelAdmin):
     # --- actions
 
     def _decide(self, request, queryset, call):
-        done = 0
-        for claim in queryset.select_related("wish").order_by("pk"):
-            if not self.has_change_permission(request, claim):
-                continue
-            try:
-                call(claim)
-            except services.WishError as error:
-                self.message_user(request, f"{claim.wish}: {error.message}", messages.WARNING)
-                continue
-            except PermissionDenied:
-                self.message_user(request, f"{claim.wish}: {gettext('This is outside the area you look after.')}", messages.WARNING)
-                continue
-            done += 1
-        return done
+        return apply_to_each(self, request, queryset.select_related("wish").order_by("pk"), call, label=lambda claim: claim.wish)
 
     @admin.action(description=_("Confirm the reported fulfilment"), permissions=["change"])
     def confirm_selected(self, request, queryset):
