@@ -24,6 +24,7 @@ from events.calendar_views import calendar_feed_context
 from events.checkin import no_show_restriction_message
 from events.filters import EventFilter
 from events.models import Booking, Event
+from portal import page_cache
 from portal.filters import list_url, query_string_too_long, redirect_to_understood
 
 PAGE_SIZE = 20
@@ -34,6 +35,7 @@ def _list_url(query="", **extra):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "events")
 def event_list(request):
     now = timezone.now()
     today = timezone.localtime(now, selectors.SHANGHAI).date()
@@ -80,7 +82,9 @@ def event_list(request):
             # includes/pagination.html repeats request.GET: give it only what was understood.
             "pagination_request": SimpleNamespace(GET=QueryDict(list_query)),
         })
-    return render(request, "events/event_list.html", context)
+    response = render(request, "events/event_list.html", context)
+    shown = context["page"].object_list if "page" in context else [e for _day, events in context["days"] for e in events]
+    return page_cache.fresh_until(response, [moment for event in shown for moment in _turning_points(event)], now=now)
 
 
 def _booking_state(event, booking, user, now):
@@ -101,6 +105,7 @@ def _booking_state(event, booking, user, now):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "events")
 def event_detail(request, event_id):
     try:
         event = selectors.event_for_page(event_id)
@@ -111,7 +116,7 @@ def event_detail(request, event_id):
     state = _booking_state(event, booking, request.user, now)
     deadline = event.cancellation_deadline or event.starts_at
     group = state in ("book", "waitlist") and selectors.may_book_for_a_group(request.user)
-    return render(request, "events/event_detail.html", {
+    response = render(request, "events/event_detail.html", {
         "event": event,
         "booking": booking,
         "state": state,
@@ -121,6 +126,12 @@ def event_detail(request, event_id):
         "max_group_seats": services.MAX_GROUP_SEATS,
         "login_url": f"{reverse('account_login')}?{urlencode({'next': event.get_absolute_url()})}",
     })
+    # What the page offers changes by the clock when booking opens or closes, or the event starts.
+    return page_cache.fresh_until(response, _turning_points(event, deadline), now=now)
+
+
+def _turning_points(event, deadline=None):
+    return (event.booking_opens_at, event.booking_closes_at, event.starts_at, deadline)
 
 
 def _seats(request):

@@ -26,7 +26,7 @@ from lunch import selectors, services
 from lunch.forms import FeedbackForm, HandoverForm, OrderForm
 from lunch.models import DailyOffer, Order, yuan
 from lunch.preferences import set_low_balance_notices
-from portal import scopes
+from portal import page_cache, scopes
 from stations.hours import local_now
 
 POINT_COOKIE = "lunch_point"  # the pickup points chosen on /lunch/: "all", "near" or a point id
@@ -53,6 +53,7 @@ def _chosen_points(request, points, near):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "lunch", cookies=(POINT_COOKIE,))
 def today(request):
     now = timezone.now()
     local_today = local_now(now).date()
@@ -82,6 +83,8 @@ def today(request):
         "is_handover_staff": not scope.is_empty,
         "login_url": f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}",
     })
+    cutoffs = [offer.cutoff_at for offer in offers]
+    page_cache.fresh_until(response, cutoffs, now=now, countdown_to=[c for c in cutoffs if local_now(c).date() == local_today])
     if store:
         response.set_cookie(POINT_COOKIE, choice, max_age=POINT_COOKIE_AGE, samesite="Lax", httponly=True, secure=request.is_secure())
     return response

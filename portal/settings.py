@@ -234,6 +234,21 @@ EVENTS_NO_SHOW_RESTRICTION_DAYS = env.int("EVENTS_NO_SHOW_RESTRICTION_DAYS", def
 
 # --- Cache: per-process memory. Nothing that a request needs lives only here.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages for first-time visitors are kept in Redis and invalidated exactly (portal/page_cache.py).
+# Without Redis there is no page cache: a per-process cache could not be invalidated across workers.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE", default=bool(REDIS_URL))
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=60)  # seconds; bounds what changes with the clock alone
+PAGE_CACHE_URL = env.str("PAGE_CACHE_URL", default=REDIS_URL)
+if PAGE_CACHE_ENABLED and PAGE_CACHE_URL:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": PAGE_CACHE_URL,
+        "KEY_PREFIX": "pages",
+        # A slow or absent Redis costs a request at most this, then is left alone for a few seconds.
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+    }
+else:
+    CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"

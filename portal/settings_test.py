@@ -14,3 +14,7 @@ WHITENOISE_AUTOREFRESH = True
 ACCOUNT_RATE_LIMITS = False
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The page cache is switched on only by the tests about it, with a memory cache they clear: pages
+# cached by one test must not answer another (their transactions never commit, so nothing moves on).
+PAGE_CACHE_ENABLED = False
+CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages-test"}  # noqa: F405

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from events import selectors as event_selectors
-from portal import selectors, services
+from portal import page_cache, selectors, services
 from portal.exceptions import PortalError
 from portal.forms import MembershipRequestForm, ProfileForm, ResidenceRequestForm
 from portal.models import Membership, Residence
 from stations.models import Station
 
 
+@page_cache.public_page("places", "stations", "events")
 def home(request):
     stations = (
         Station.objects.filter(is_active=True)

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from events.calendars import absolute_url, new_calendar, site_host
+from portal import page_cache
 from reservations import selectors, services
 from reservations.forms import ReservationRequestForm
 from reservations.models import Reservation
@@ -50,6 +51,7 @@ def _requested_week(value, today):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "reservations")
 def room_list(request):
     rooms = selectors.reservable_rooms()
     stations = [(station, list(areas)) for station, areas in groupby(rooms, key=lambda area: area.station)]
@@ -57,6 +59,7 @@ def room_list(request):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "reservations")
 def room_week(request, area_id):
     today = local_now().date()
     monday = _requested_week(request.GET.get("week", ""), today)

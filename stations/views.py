@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from portal import page_cache
 from portal.filters import list_url, query_string_too_long, redirect_to_understood
 from stations.filters import StationFilter
 from stations.hours import local_now, week_schedule
@@ -48,6 +49,7 @@ def _problems(filterset):
 
 
 @require_safe
+@page_cache.public_page("places", "stations")
 def station_list(request):
     now = timezone.now()
     filterset = StationFilter(request.GET, queryset=public_stations(), now=now)
@@ -93,6 +95,7 @@ def station_list(request):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "reservations")
 def station_page(request, slug):
     try:
         station = station_detail(slug)
@@ -116,6 +119,7 @@ def station_page(request, slug):
 
 
 @require_safe
+@page_cache.public_page("places", "stations")
 @cache_control(public=True, max_age=300)
 def station_geojson(request):
     """The public stations as GeoJSON for the map, with the list's filters applied."""

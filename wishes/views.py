@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from portal import page_cache
 from portal.filters import MAX_PARAM_LENGTH, list_url, query_string_too_long, redirect_to_understood
 from stations.hours import local_now
 from wishes import selectors, services
@@ -48,6 +49,7 @@ def _pagination_request(query):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "wishes")
 def wall(request):
     filterset = WishFilter(request.GET, queryset=selectors.public_wishes())
     query = filterset.query()
@@ -69,6 +71,7 @@ def wall(request):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "wishes")
 def fulfilled(request):
     filterset = FulfilledWishFilter(request.GET, queryset=selectors.public_wishes())
     query = filterset.query()
@@ -118,6 +121,7 @@ def _claim_state(wish, claim, user):
 
 
 @require_safe
+@page_cache.public_page("places", "stations", "wishes")
 def detail(request, wish_id):
     wish = _public_wish_or_404(wish_id)
     claim = wish.live_claims[0] if wish.live_claims else None
