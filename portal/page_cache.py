@@ -151,7 +151,7 @@ class _WriteWatcher:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         topic = topics_written_by(sql) if isinstance(sql, str) else None
-        if topic is not None:
+        if topic is not None and enabled():
             if not self.connection.in_atomic_block:
                 invalidate({topic})
             else:
