@@ -47,6 +47,8 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from portal.cache import RedisCache
+
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "pages"
@@ -98,17 +100,79 @@ def _token():
     return f"{time.time_ns():x}{secrets.token_hex(3)}"
 
 
-def generations(topics):
-    """The current generation of each topic, creating those the cache doesn't hold (evicted or new)."""
+class _DjangoCacheStore:
+    """Generations and pages in any Django cache (the memory cache of the tests): three calls a visit."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def lookup(self, topics, where):
+        """(page key, stored page or None), creating generations the cache doesn't hold."""
+        keys = [f"gen:{topic}" for topic in topics]
+        found = self.cache.get_many(keys)
+        for key in keys:
+            if key not in found:
+                # A fresh random token can't coincide with a generation that was evicted.
+                self.cache.add(key, _token(), None)
+                found[key] = self.cache.get(key)
+        page_key = f"page:{where}:" + ".".join(str(found[key]) for key in keys)
+        return page_key, self.cache.get(page_key)
+
+    def keep(self, page_key, page, lifetime):
+        self.cache.set(page_key, page, lifetime)
+
+    def move_on(self, topics):
+        self.cache.set_many({f"gen:{topic}": _token() for topic in topics}, None)
+
+
+# Reads the generations, creates any that is missing, and fetches the page: one round trip.
+_LOOKUP = """
+local generations = redis.call('MGET', unpack(KEYS))
+for i = 1, #KEYS do
+  if not generations[i] then
+    redis.call('SET', KEYS[i], ARGV[2] .. i, 'NX')
+    generations[i] = redis.call('GET', KEYS[i])
+  end
+end
+local page_key = ARGV[1] .. table.concat(generations, '.')
+return {page_key, redis.call('GET', page_key)}
+"""
+
+
+class _RedisStore:
+    """The same in Redis, talking to it directly: a visit is one round trip (a Lua script)."""
+
+    def __init__(self, cache):
+        self.client = cache._cache.get_client(write=True)
+        self.prefix = f"{cache.key_prefix}:{cache.version}:"
+        self.script = self.client.register_script(_LOOKUP)
+
+    def lookup(self, topics, where):
+        keys = [f"{self.prefix}gen:{topic}" for topic in topics]
+        found = self.script(keys=keys, args=[f"{self.prefix}page:{where}:", _token()])
+        return found[0], (found[1] if len(found) > 1 else None)
+
+    def keep(self, page_key, page, lifetime):
+        self.client.set(page_key, page, ex=lifetime)
+
+    def move_on(self, topics):
+        self.client.mset({f"{self.prefix}gen:{topic}": _token() for topic in topics})
+
+
+def _store():
     cache = _cache()
-    keys = [f"gen:{topic}" for topic in topics]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            # A fresh random token can't coincide with a generation that was evicted.
-            cache.add(key, _token(), None)
-            found[key] = cache.get(key)
-    return [str(found[key]) for key in keys]
+    store = getattr(cache, "_page_store", None)
+    if store is None:
+        store = cache._page_store = _RedisStore(cache) if isinstance(cache, RedisCache) else _DjangoCacheStore(cache)
+    return store
+
+
+def generations(topics):
+    """The current generation of each topic (for tests and diagnostics)."""
+    page_key, _page = _store().lookup(topics, "-")
+    if isinstance(page_key, bytes):
+        page_key = page_key.decode(errors="replace")
+    return page_key.rsplit(":", 1)[1].split(".")
 
 
 def invalidate(topics):
@@ -116,7 +180,7 @@ def invalidate(topics):
     if not topics or not _available():
         return
     try:
-        _cache().set_many({f"gen:{topic}": _token() for topic in topics}, None)
+        _store().move_on(sorted(topics))
     except Exception as exc:  # a write has happened; it must not fail because the cache did
         _failed(exc)
 
@@ -198,15 +262,14 @@ def public_page(*topics, timeout=None, cookies=()):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
             try:
-                key = _key(request, topics, cookies)
-                hit = _cache().get(key)
+                page_key, page = _store().lookup(topics, _where(request, cookies))
             except Exception as exc:
                 _failed(exc)
                 return view(request, *args, **kwargs)
-            if hit is not None:
-                return _from_cache(request, hit)
+            if page is not None:
+                return _from_cache(request, page)
             response = view(request, *args, **kwargs)
-            _store(key, response, timeout)
+            _keep(page_key, response, timeout)
             return response
 
         return wrapper
@@ -223,18 +286,18 @@ def _cacheable(request):
     )
 
 
-def _key(request, topics, cookies):
-    generation = ".".join(generations(topics))
+def _where(request, cookies):
+    """What else than the topics a page depends on: language, host, path and query, remembered choices."""
     remembered = "".join(f"\x00{request.COOKIES.get(name, '')}" for name in cookies)
     where = hashlib.sha256(f"{request.get_host()}{request.get_full_path()}{remembered}".encode()).hexdigest()[:32]
-    return f"page:{request.LANGUAGE_CODE}:{where}:{generation}"
+    return f"{request.LANGUAGE_CODE}:{where}"
 
 
-def _store(key, response, timeout):
+def _keep(page_key, response, timeout):
     if response.status_code != 200 or response.streaming or response.cookies:
         return
     cache_control = response.get("Cache-Control", "")
-    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")) or "\n" in cache_control:
         return
     lifetime = timeout if timeout is not None else settings.PAGE_CACHE_TIMEOUT
     fresh_until = getattr(response, "fresh_until", None)
@@ -243,19 +306,20 @@ def _store(key, response, timeout):
     if lifetime <= 0:
         return
     body = _CSRF_INPUT.sub(rb"\1" + _CSRF_HOLE + rb"\2", response.content)
+    page = b"%s\n%s\n%s" % (response["Content-Type"].encode(), cache_control.encode(), body)
     try:
-        _cache().set(key, (body, response["Content-Type"], cache_control), lifetime)
+        _store().keep(page_key, page, lifetime)
     except Exception as exc:
         _failed(exc)
 
 
-def _from_cache(request, hit):
-    body, content_type, cache_control = hit
+def _from_cache(request, page):
+    content_type, cache_control, body = page.split(b"\n", 2)
     if _CSRF_HOLE in body:
         body = body.replace(_CSRF_HOLE, get_token(request).encode())
-    response = HttpResponse(body, content_type=content_type)
+    response = HttpResponse(body, content_type=content_type.decode())
     if cache_control:
-        response["Cache-Control"] = cache_control
+        response["Cache-Control"] = cache_control.decode()
     return response
 
 

@@ -241,7 +241,7 @@ PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=60)  # seconds; bound
 PAGE_CACHE_URL = env.str("PAGE_CACHE_URL", default=REDIS_URL)
 if PAGE_CACHE_ENABLED and PAGE_CACHE_URL:
     CACHES["pages"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.RedisCache",
         "LOCATION": PAGE_CACHE_URL,
         "KEY_PREFIX": "pages",
         # A slow or absent Redis costs a request at most this, then is left alone for a few seconds.

@@ -1,6 +1,7 @@
 """The public page cache: first-time visitors get stored pages, and never a page older than its data."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -22,14 +23,34 @@ pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
-@pytest.fixture
-def page_cache_on(settings):
+@pytest.fixture(params=["memory", "redis"])
+def page_cache_on(request, settings):
+    """The cache on, in memory and — where REDIS_URL is set, as in CI — in Redis, the production path."""
     settings.PAGE_CACHE_ENABLED = True
-    caches[page_cache.CACHE_ALIAS].clear()
+    if request.param == "redis":
+        if not settings.REDIS_URL:
+            pytest.skip("needs Redis for the production path of the page cache: set REDIS_URL=redis://127.0.0.1:6379/15")
+        prefix = f"pages-test-{uuid.uuid4().hex[:8]}"
+        settings.CACHES = {**settings.CACHES, page_cache.CACHE_ALIAS: {
+            "BACKEND": "portal.cache.RedisCache", "LOCATION": settings.REDIS_URL, "KEY_PREFIX": prefix,
+        }}
     page_cache._down_until = 0.0
     page_cache.watch_open_connections()
-    yield
-    caches[page_cache.CACHE_ALIAS].clear()
+    yield request.param
+    cache = caches[page_cache.CACHE_ALIAS]
+    if request.param == "redis":
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+def _stored_pages(cache_kind):
+    cache = caches[page_cache.CACHE_ALIAS]
+    if cache_kind == "redis":
+        return list(cache._cache.get_client().scan_iter(f"{cache.key_prefix}:*:page:*"))
+    return [key for key in cache._cache if ":page:" in key]
 
 
 @pytest.fixture
@@ -158,7 +179,7 @@ def test_errors_are_not_stored(page_cache_on, django_assert_num_queries):
     url = reverse("events:detail", args=[987654])
     assert Client().get(url).status_code == 404
     assert Client().get(url).status_code == 404
-    assert not any(key for key in caches[page_cache.CACHE_ALIAS]._cache if ":page:" in key)
+    assert _stored_pages(page_cache_on) == []
 
 
 def test_the_lunch_page_is_kept_per_chosen_point(page_cache_on):
@@ -168,8 +189,7 @@ def test_the_lunch_page_is_kept_per_chosen_point(page_cache_on):
     visitor_near.cookies["lunch_point"] = "near"
     visitor_all.get(reverse("lunch:today"))
     visitor_near.get(reverse("lunch:today"))
-    page_keys = [key for key in caches[page_cache.CACHE_ALIAS]._cache if ":page:" in key]
-    assert len(page_keys) == 2
+    assert len(_stored_pages(page_cache_on)) == 2
 
 
 def test_a_page_lives_no_longer_than_its_next_turning_point():
@@ -194,7 +214,7 @@ def test_an_unreachable_cache_serves_pages_and_lets_writes_through(settings, eve
     settings.CACHES = {
         **settings.CACHES,
         page_cache.CACHE_ALIAS: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         },
