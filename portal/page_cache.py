@@ -31,6 +31,7 @@ cache (for a few seconds nobody even asks it), and a write never fails or waits 
 generation could not be moved: entries live at most ``PAGE_CACHE_TIMEOUT`` seconds.
 """
 
+import gzip
 import hashlib
 import logging
 import re
@@ -46,6 +47,7 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from portal.cache import RedisCache
 
@@ -57,6 +59,7 @@ _PLACE_TABLES = {"portal_district", "portal_street", "portal_neighbourhood", "po
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
 _CSRF_HOLE = b"\x00csrf\x00"
+_COMPRESS_FROM = 2048  # bytes
 _PAUSE_AFTER_FAILURE = 5.0  # seconds during which a process leaves a failing cache alone
 
 _down_until = 0.0
@@ -306,7 +309,10 @@ def _keep(page_key, response, timeout):
     if lifetime <= 0:
         return
     body = _CSRF_INPUT.sub(rb"\1" + _CSRF_HOLE + rb"\2", response.content)
-    page = b"%s\n%s\n%s" % (response["Content-Type"].encode(), cache_control.encode(), body)
+    # A page without a form (the GeoJSON feed) is also kept compressed, for the browsers that take it.
+    # Pages carrying a CSRF token are not: compressed secrets can leak (BREACH), and the token is put in per visit.
+    compressed = gzip.compress(body, 6, mtime=0) if _CSRF_HOLE not in body and len(body) >= _COMPRESS_FROM else b""
+    page = b"%s\n%s\n%d\n%s%s" % (response["Content-Type"].encode(), cache_control.encode(), len(body), body, compressed)
     try:
         _store().keep(page_key, page, lifetime)
     except Exception as exc:
@@ -314,10 +320,17 @@ def _keep(page_key, response, timeout):
 
 
 def _from_cache(request, page):
-    content_type, cache_control, body = page.split(b"\n", 2)
-    if _CSRF_HOLE in body:
-        body = body.replace(_CSRF_HOLE, get_token(request).encode())
-    response = HttpResponse(body, content_type=content_type.decode())
+    content_type, cache_control, length, rest = page.split(b"\n", 3)
+    body, compressed = rest[: int(length)], rest[int(length) :]
+    if compressed and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(compressed, content_type=content_type.decode())
+        response["Content-Encoding"] = "gzip"
+    else:
+        if _CSRF_HOLE in body:
+            body = body.replace(_CSRF_HOLE, get_token(request).encode())
+        response = HttpResponse(body, content_type=content_type.decode())
+    if compressed:
+        patch_vary_headers(response, ("Accept-Encoding",))
     if cache_control:
         response["Cache-Control"] = cache_control.decode()
     return response

@@ -1,5 +1,6 @@
 """The public page cache: first-time visitors get stored pages, and never a page older than its data."""
 
+import gzip
 import re
 import uuid
 from datetime import timedelta
@@ -247,3 +248,26 @@ def test_real_commits_move_topics_on(page_cache_on):
         Station.objects.filter(pk=station.pk).update(name="事务里")
         assert page_cache.generations(["stations"]) == middle, "not before the commit"
     assert page_cache.generations(["stations"]) != middle
+
+
+def test_the_geojson_feed_is_kept_compressed_for_browsers_that_take_it(page_cache_on):
+    for n in range(30):
+        StationFactory(name=f"服务站{n}")
+    url = reverse("stations:geojson")
+    plain = Client().get(url)
+    assert plain.status_code == 200
+    again = Client().get(url)
+    compressed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == plain.content == again.content
+    assert "Content-Encoding" not in again
+    assert again["Cache-Control"] == plain["Cache-Control"]
+
+
+def test_pages_with_a_form_are_never_compressed(page_cache_on, event):
+    url = reverse("events:detail", args=[event.pk])
+    Client().get(url)
+    hit = Client().get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in hit
+    assert TOKEN.search(hit.content.decode())
