@@ -29,6 +29,7 @@ from lunch.preferences import set_low_balance_notices
 from portal import page_cache, scopes
 from stations.hours import local_now
 
+POINTS_AT_ONCE = 10  # pickup points shown when "all" are asked for
 POINT_COOKIE = "lunch_point"  # the pickup points chosen on /lunch/: "all", "near" or a point id
 POINT_COOKIE_AGE = 365 * 24 * 3600
 HANDOVER_POINT = "lunch_handover_point"  # session keys of the handover desk
@@ -67,6 +68,10 @@ def today(request):
     choice, point_ids, store = _chosen_points(request, points, near)
     offers = selectors.offers_on(day, point_ids=point_ids)
     groups = selectors.offers_by_point(offers, book, now=now)
+    # "All points" of a whole city would be a page of thousands of meals: the first few, and the chooser for the rest.
+    more_points = max(0, len(groups) - POINTS_AT_ONCE) if choice == "all" else 0
+    if more_points:
+        groups = groups[:POINTS_AT_ONCE]
     scope = scopes.scope_of(request.user)
     response = render(request, "lunch/today.html", {
         "now": now,
@@ -75,6 +80,7 @@ def today(request):
         "day": day,
         "days": days,
         "groups": groups,
+        "more_points": more_points,
         "offer_count": len(offers),
         "points": points,
         "choice": choice,

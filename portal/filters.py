@@ -16,6 +16,9 @@ MAX_PARAM_LENGTH = 100  # no filter value is longer; a longer one is cut, never 
 # Longer query strings are no search a person typed. They are answered with a redirect to the parameters
 # that were understood, so the page never repeats them (the language switcher repeats the full path).
 MAX_QUERY_STRING = 2048
+# A drop-down lists at most this many choices: a city has thousands of stations, and a list of them
+# all is useless on a phone (and makes the page heavy). Past it, the list waits for a narrower filter.
+MAX_CHOICES = 80
 
 
 def list_url(name, query="", **extra):
@@ -63,6 +66,15 @@ class ListFilterSet(django_filters.FilterSet):
     def normalise_value(self, name, value):
         """A hook for one parameter's stripped value before it is cut to MAX_PARAM_LENGTH."""
         return value
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            self.narrow_form(super().form)
+        return self._form
+
+    def narrow_form(self, form):
+        """A hook to narrow long drop-downs by the other filters' values (see narrow_choices)."""
 
     @cached_property
     def valid(self):
@@ -116,3 +128,18 @@ class FieldGroup:
 
     def non_field_errors(self):
         return ""
+
+
+def narrow_choices(form, name, queryset, *, selected, hint):
+    """Show the `name` drop-down with the choices of `queryset` (already narrowed by the other filters).
+
+    When there are more than MAX_CHOICES, only the chosen one stays (the filter still works through a
+    link) and `hint` says how to narrow the list. The field still accepts any value of its own
+    queryset; only what the drop-down shows changes. One query, the one the drop-down made anyway.
+    """
+    field = form.fields[name]
+    rows = list(queryset[: MAX_CHOICES + 1])
+    if len(rows) > MAX_CHOICES:
+        rows = [selected] if selected is not None else []
+        field.help_text = form[name].help_text = hint  # the bound field, made while validating, copied the old one
+    field.widget.choices = [("", field.empty_label), *((row.pk, str(row)) for row in rows)]

@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import MAX_PARAM_LENGTH, ListFilterSet
+from portal.filters import MAX_CHOICES, MAX_PARAM_LENGTH, ListFilterSet
 from portal.models import Building, District, Neighbourhood, Street
 from stations.models import FunctionArea, Station, ThemeTag
 from stations.selectors import DEFAULT_RADIUS_M, station_search
@@ -98,8 +98,9 @@ class StationFilter(ListFilterSet):
     # The location's hidden fields have messages that say what they are about.
     LABEL_HIDDEN_ERRORS = False
 
-    def __init__(self, data=None, queryset=None, *, now=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, now=None, drawn=True, **kwargs):
         self.search_shortened = False
+        self.drawn = drawn
         super().__init__(data, queryset, now=now, **kwargs)
         self.filters["place"].extra["choices"] = PlaceChoices(self)
 
@@ -116,7 +117,14 @@ class StationFilter(ListFilterSet):
 
     @cached_property
     def places(self):
-        """Neighbourhoods ("n<id>") and buildings ("b<id>") with coordinates: {value: (name, lat, lng)}, grouped."""
+        """Neighbourhoods ("n<id>") and buildings ("b<id>") with coordinates: {value: (name, lat, lng)}, grouped.
+
+        Those of the chosen street (or district) when there are more than MAX_CHOICES (a city has thousands);
+        the chosen place is always among them, so a link "near this place" works whatever else is chosen.
+        """
+        data = self.data or {}
+        street, district, chosen = (str(data.get(name) or "") for name in ("street", "district", "place"))
+        self.places_overflow = False
         groups = []
         for prefix, model in (("n", Neighbourhood), ("b", Building)):
             rows = (
@@ -125,8 +133,25 @@ class StationFilter(ListFilterSet):
                 .only("name", "latitude", "longitude", "street__name")
                 .order_by("street__name", "name")
             )
-            groups.append((model._meta.verbose_name_plural, {f"{prefix}{row.pk}": row for row in rows}))
+            if _an_id(street):
+                rows = rows.filter(street_id=int(street))
+            elif _an_id(district):
+                rows = rows.filter(street__district_id=int(district))
+            listed = list(rows[: MAX_CHOICES + 1])
+            chosen_pk = int(chosen[1:]) if chosen[:1] == prefix and _an_id(chosen[1:]) else None
+            if len(listed) > MAX_CHOICES:
+                self.places_overflow = True
+                listed = [row for row in listed if row.pk == chosen_pk]
+            if chosen_pk is not None and all(row.pk != chosen_pk for row in listed):
+                listed += list(model.objects.filter(pk=chosen_pk, latitude__isnull=False, longitude__isnull=False)
+                               .select_related("street").only("name", "latitude", "longitude", "street__name"))
+            groups.append((model._meta.verbose_name_plural, {f"{prefix}{row.pk}": row for row in listed}))
         return groups
+
+    def narrow_form(self, form):
+        # Only for a form that is drawn: the map feed never draws it, and never reads the places.
+        if self.drawn and self.places and self.places_overflow:
+            form.fields["place"].help_text = _("Choose a district or a street first, then a place from the list.")
 
     def _place_choices(self):
         return [
@@ -184,6 +209,10 @@ class StationFilter(ListFilterSet):
     def hidden_params(self, *, keep):
         """(name, value) of the valid parameters a form doesn't show itself, so submitting it keeps them."""
         return [(name, value) for name, value in self._valid_params(()).items() if name not in keep]
+
+
+def _an_id(value):
+    return value.isdigit() and len(value) <= 12
 
 
 class PlaceChoices:

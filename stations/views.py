@@ -123,7 +123,7 @@ def station_page(request, slug):
 @cache_control(public=True, max_age=300)
 def station_geojson(request):
     """The public stations as GeoJSON for the map, with the list's filters applied."""
-    filterset = StationFilter(request.GET, queryset=public_stations())
+    filterset = StationFilter(request.GET, queryset=public_stations(), drawn=False)
     # One reverse() for the whole feed; slugs are ASCII (SlugField without unicode), so they go in as they are.
     url_template = reverse("stations:detail", args=["slug-placeholder"])
     features = [
