@@ -6,12 +6,12 @@ The week grid says only whether a slot is free, taken or past — never who hold
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from reservations.models import Reservation
 from stations.hours import SHANGHAI, local_now, periods_on
-from stations.models import FunctionArea, OpeningException
+from stations.models import FunctionArea, OpeningException, Station
 
 FREE, TAKEN, PAST, LATER = "free", "taken", "past", "later"  # LATER: beyond the days a room can be reserved ahead
 WEEKS_SHOWN = 60  # how far before or after this week a grid can be asked for
@@ -44,6 +44,22 @@ def reservable_rooms():
         FunctionArea.objects.filter(access_mode=FunctionArea.Access.RESERVATION, reservable__isnull=False, station__is_active=True)
         .select_related("station", "reservable")
         .order_by("station__name", "station_id", "position", "id")
+    )
+
+
+def stations_with_rooms(*, district=None):
+    """Active stations with a room open for reservations, by name, each with its `rooms` (one prefetch query)."""
+    rooms = FunctionArea.objects.filter(access_mode=FunctionArea.Access.RESERVATION, reservable__isnull=False)
+    stations = (
+        Station.objects.filter(is_active=True)
+        .filter(Exists(rooms.filter(station=OuterRef("pk"))))
+        .only("name", "slug", "address")
+        .order_by("name", "pk")
+    )
+    if district is not None:
+        stations = stations.filter(street__district=district)
+    return stations.prefetch_related(
+        Prefetch("function_areas", queryset=rooms.select_related("reservable").order_by("position", "id"), to_attr="rooms")
     )
 
 

@@ -4,13 +4,14 @@ A ReservationError from the services becomes a form error or a flash message; no
 """
 
 from datetime import date, timedelta
-from itertools import groupby
+from types import SimpleNamespace
 
 import icalendar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from events.calendars import absolute_url, new_calendar, site_host
 from portal import page_cache
+from portal.models import District
 from reservations import selectors, services
 from reservations.forms import ReservationRequestForm
 from reservations.models import Reservation
@@ -50,12 +52,23 @@ def _requested_week(value, today):
     return monday
 
 
+STATIONS_PER_PAGE = 20
+
+
 @require_safe
 @page_cache.public_page("places", "stations", "reservations")
 def room_list(request):
-    rooms = selectors.reservable_rooms()
-    stations = [(station, list(areas)) for station, areas in groupby(rooms, key=lambda area: area.station)]
-    return render(request, "reservations/room_list.html", {"stations": stations})
+    districts = list(District.objects.order_by("ordering", "name"))
+    chosen = request.GET.get("district", "")
+    district = next((d for d in districts if str(d.pk) == chosen), None)
+    # A city has thousands of rooms: a page of stations at a time, and a district to narrow them.
+    page = Paginator(selectors.stations_with_rooms(district=district), STATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reservations/room_list.html", {
+        "page": page,
+        "districts": districts,
+        "district": district,
+        "pagination_request": SimpleNamespace(GET=QueryDict(urlencode({"district": district.pk}) if district else "")),
+    })
 
 
 @require_safe

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reservations.models import Reservation, ReservationQuota
-from stations.models import FunctionArea
+from stations.models import FunctionArea, Station
 from tests.factories import MembershipFactory, UserFactory
 from tests.reservations.factories import meeting_room, shanghai_at
 
@@ -257,3 +257,20 @@ def test_the_station_page_links_each_reservable_room_to_its_free_times_at_no_ext
         page = client.get(reverse("stations:detail", args=[area.station.slug])).content.decode()
     assert reverse("reservations:room", args=[area.pk]) in page
     assert reverse("reservations:room", args=[second.pk]) in page
+
+
+def test_the_room_list_comes_a_page_of_stations_at_a_time_in_fixed_queries(client, django_assert_max_num_queries):
+    first = meeting_room()
+    for _ in range(25):
+        meeting_room()
+    with django_assert_max_num_queries(6):
+        page = client.get(reverse("reservations:rooms")).content.decode()
+    assert page.count('class="room-links"') == 20
+    with django_assert_max_num_queries(6):
+        second = client.get(reverse("reservations:rooms"), {"page": 2}).content.decode()
+    assert second.count('class="room-links"') == 6
+    # A district narrows the list; the page links keep it.
+    district = first.station.street.district
+    narrowed = client.get(reverse("reservations:rooms"), {"district": district.pk}).content.decode()
+    assert room_url(first) in narrowed
+    assert narrowed.count('class="room-links"') == Station.objects.filter(street__district=district).count()
