@@ -118,18 +118,33 @@ class OfferCard:
         return "sold_out" if self.left <= 0 else "open"
 
 
-def offers_by_point(offers, book, *, now):
-    """[(point, [OfferCard…])…] by point name; each offer under every point it serves."""
-    ratings = merchant_ratings({offer.merchant_id for offer in offers}) if offers else {}
-    groups = {}
+def offers_by_point(offers, book, *, now, points_at_most=None):
+    """([(point, [OfferCard…])…] by point name, how many more points were left out); each offer under every point it serves.
+
+    With `points_at_most`, only the first points get their cards worked out (a city's "all points" is thousands of cards).
+    """
+    serving = {}
     for offer in offers:
-        refusal = offer_refusal(offer, now=now)
         for offer_point in offer.offer_points.all():
-            groups.setdefault(offer_point.point, []).append(OfferCard(
-                offer=offer, offer_point=offer_point, price=book.quote(offer=offer, point=offer_point.point),
-                left=portions_left(offer, offer_point), refusal=refusal, rating=ratings.get(offer.merchant_id),
+            serving.setdefault(offer_point.point, []).append((offer, offer_point))
+    points = sorted(serving, key=lambda point: (point.name, point.pk))
+    left_out = max(0, len(points) - points_at_most) if points_at_most is not None else 0
+    points = points[: len(points) - left_out]
+    shown = {offer.merchant_id for point in points for offer, _ in serving[point]}
+    ratings = merchant_ratings(shown) if shown else {}
+    refusals = {}
+    groups = []
+    for point in points:
+        cards = []
+        for offer, offer_point in serving[point]:
+            if offer.pk not in refusals:
+                refusals[offer.pk] = offer_refusal(offer, now=now)
+            cards.append(OfferCard(
+                offer=offer, offer_point=offer_point, price=book.quote(offer=offer, point=point),
+                left=portions_left(offer, offer_point), refusal=refusals[offer.pk], rating=ratings.get(offer.merchant_id),
             ))
-    return sorted(groups.items(), key=lambda item: (item[0].name, item[0].pk))
+        groups.append((point, cards))
+    return groups, left_out
 
 
 def chooser_points():

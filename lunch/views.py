@@ -67,11 +67,8 @@ def today(request):
     near = selectors.default_point_ids(book, points)
     choice, point_ids, store = _chosen_points(request, points, near)
     offers = selectors.offers_on(day, point_ids=point_ids)
-    groups = selectors.offers_by_point(offers, book, now=now)
     # "All points" of a whole city would be a page of thousands of meals: the first few, and the chooser for the rest.
-    more_points = max(0, len(groups) - POINTS_AT_ONCE) if choice == "all" else 0
-    if more_points:
-        groups = groups[:POINTS_AT_ONCE]
+    groups, more_points = selectors.offers_by_point(offers, book, now=now, points_at_most=POINTS_AT_ONCE if choice == "all" else None)
     scope = scopes.scope_of(request.user)
     response = render(request, "lunch/today.html", {
         "now": now,
