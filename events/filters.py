@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from events.selectors import upcoming_events
-from portal.filters import ListFilterSet, narrow_choices
+from portal.filters import ListFilterSet, narrow_station_choices
 from portal.models import District
 from stations.models import Station
 
@@ -66,11 +66,7 @@ class EventFilter(ListFilterSet):
         form = EventFilterForm
 
     def narrow_form(self, form):
-        stations = Station.objects.filter(is_active=True).order_by("name").only("pk", "name")
-        if self.valid.get("district"):
-            stations = stations.filter(street__district=self.valid["district"])
-        narrow_choices(form, "station", stations, selected=self.valid.get("station"),
-                       hint=_("Choose a district first, then a station from the list."))
+        narrow_station_choices(self, form, by="district", lookup="street__district", hint=_("Choose a district first, then a station from the list."))
 
     def selector_arguments(self):
         data = self.valid

@@ -143,3 +143,13 @@ def narrow_choices(form, name, queryset, *, selected, hint):
         rows = [selected] if selected is not None else []
         field.help_text = form[name].help_text = hint  # the bound field, made while validating, copied the old one
     field.widget.choices = [("", field.empty_label), *((row.pk, str(row)) for row in rows)]
+
+
+def narrow_station_choices(filterset, form, *, by, lookup, hint):
+    """The station drop-down of a list's filters, narrowed by the filter `by` (a district, a street)."""
+    from stations.models import Station
+
+    stations = Station.objects.filter(is_active=True).order_by("name").only("pk", "name")
+    if filterset.valid.get(by):
+        stations = stations.filter(**{lookup: filterset.valid[by]})
+    narrow_choices(form, "station", stations, selected=filterset.valid.get("station"), hint=hint)

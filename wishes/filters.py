@@ -8,7 +8,7 @@ page fail. Only the public statuses can be asked for: a draft is not on the wall
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import ListFilterSet, narrow_choices
+from portal.filters import ListFilterSet, narrow_station_choices
 from portal.models import Street
 from stations.models import Station
 from wishes.models import Wish
@@ -40,11 +40,7 @@ class WishFilter(ListFilterSet):
         fields = []
 
     def narrow_form(self, form):
-        stations = Station.objects.filter(is_active=True).order_by("name").only("pk", "name")
-        if self.valid.get("street"):
-            stations = stations.filter(street=self.valid["street"])
-        narrow_choices(form, "station", stations, selected=self.valid.get("station"),
-                       hint=_("Choose a street or town first, then a station from the list."))
+        narrow_station_choices(self, form, by="street", lookup="street", hint=_("Choose a street or town first, then a station from the list."))
 
     def search_arguments(self, *, with_status=True):
         data = self.valid
