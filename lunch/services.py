@@ -65,6 +65,7 @@ class Price:
     subsidy_fen: int  # one meal at most
     policy: SubsidyPolicy | None = None
     no_subsidy_reason: str = ""
+    spend: "SubsidySpend | None" = None  # with quote(lock=True): the month's row, locked, that the order charges
 
     @property
     def total_fen(self):
@@ -145,7 +146,7 @@ def quote(*, user, offer, point, quantity=1, lock=False):
         spent = spend.spent_fen if spend is not None else 0
         budget = spend.budget_fen if lock else policy.monthly_budget_fen
         if spent + subsidy <= budget:
-            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy)
+            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy, spend=spend if lock else None)
     if not subsidisable:  # the merchant's discount already covers the meal: there is nothing to subsidise
         return Price(offer.meal.list_price_fen, quantity, discount, 0)
     return Price(offer.meal.list_price_fen, quantity, discount, 0,
@@ -161,8 +162,10 @@ def _spend_row(policy, day, *, lock):
     month = month_start(day)
     if not lock:
         return SubsidySpend.objects.filter(policy=policy, month=month).first()
-    SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": policy.monthly_budget_fen})
-    spend = SubsidySpend.objects.select_for_update().get(policy=policy, month=month)
+    spend = SubsidySpend.objects.select_for_update().filter(policy=policy, month=month).first()
+    if spend is None:  # the month's first subsidised meal
+        SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": policy.monthly_budget_fen})
+        spend = SubsidySpend.objects.select_for_update().get(policy=policy, month=month)
     budget = max(policy.monthly_budget_fen, spend.spent_fen)
     if spend.budget_fen != budget:
         spend.budget_fen = budget
@@ -199,8 +202,11 @@ def offer_refusal(offer, *, now):
 
 
 def _account_for_update(user):
-    Account.objects.get_or_create(user=user)
-    return Account.objects.select_for_update().get(user=user)
+    account = Account.objects.select_for_update().filter(user=user).first()
+    if account is None:  # the person's first order or top-up
+        Account.objects.get_or_create(user=user)
+        account = Account.objects.select_for_update().get(user=user)
+    return account
 
 
 def _create_with_code(offer, point, **fields):
@@ -262,14 +268,14 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
             return earlier
         # of=("self",) and order_by("pk"): `.first()` would order by the model's ordering, whose joins (merchant,
         # organisation, meal) FOR UPDATE would lock too — and every order of a merchant would queue on its row.
-        offer = DailyOffer.objects.select_for_update(of=("self",)).filter(pk=offer_id).order_by("pk").first()
+        offer = (DailyOffer.objects.select_for_update(of=("self",)).select_related("meal", "merchant__organisation")
+                 .filter(pk=offer_id).order_by("pk").first())
         if offer is None:
             raise LunchError(_("There is no such meal on offer."))
         # A double submit waits here for the first submit's lock; once it has the lock it sees that order.
         earlier = _earlier_order(user, key)
         if earlier is not None:
             return earlier
-        offer = DailyOffer.objects.select_related("meal", "merchant__organisation").get(pk=offer.pk)
         refusal = offer_refusal(offer, now=now)
         if refusal:
             raise LunchError(refusal)
@@ -312,7 +318,7 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
         DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") + quantity)
         OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") + quantity)
         if price.subsidy_fen:
-            _move_spend(_spend_row(price.policy, offer.date, lock=True), fen=price.subsidy_fen, meals=1)
+            _move_spend(price.spend, fen=price.subsidy_fen, meals=1)
         if payment == Order.Payment.BALANCE and price.self_paid_fen:
             _post(account, LedgerEntry.Kind.ORDER, -price.self_paid_fen, order=order)
         audit_log(action="lunch.order.placed", actor=user, target=order)
