@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check-deploy messages vendor worker beat clean
+.PHONY: run test lint check-deploy messages vendor worker beat clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(VENV)/.dev
 check-deploy: $(VENV)/.runtime
 	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=portal.example.cn $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## The benchmark (issue #8): gunicorn + wrk on PostgreSQL/Redis, demo and city-scale data; writes bench/RESULTS.md.
+## BENCH_ARGS="--smoke" for a quick check, "--reuse-scale" to skip re-seeding the city-scale database. See bench/run.py.
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## Refresh translations (needs gettext): extract strings, then compile the catalogues that are committed.
 messages: $(VENV)/.runtime
