@@ -33,7 +33,8 @@ def _lock_event(event_id):
     """Lock the event row for the rest of the transaction. Callers must be inside transaction.atomic()."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_lock_event must run inside transaction.atomic()")
-    return Event.objects.select_for_update().get(pk=event_id)
+    # The station comes along (bookings name it in their notification); only the event row is locked.
+    return Event.objects.select_for_update(of=("self",)).select_related("station").get(pk=event_id)
 
 
 def _check_bookable(event, now):

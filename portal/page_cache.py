@@ -22,8 +22,9 @@ for as long as nothing it shows has changed. How "changed" is known:
   when its booking closes. The service layer checks every rule again on the POST anyway.
 
 What is cached is the rendered body with each CSRF token punched out; a hit puts the visitor's own
-token back, so forms on a cached page work. Signed-in people, anyone with a session (who might have
-a message waiting), non-200 answers and answers that set cookies are never cached.
+token back, so forms on a cached page work. Signed-in people, anyone with a session or a message
+waiting (in the session or the messages cookie), non-200 answers and answers that set cookies are
+never cached.
 
 The cache is off unless Redis is configured (``REDIS_URL``): a per-process memory cache could not
 be invalidated across gunicorn workers. When Redis fails, pages are rendered as if there were no
@@ -41,6 +42,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import connections
 from django.db.backends.signals import connection_created
@@ -286,6 +288,7 @@ def _cacheable(request):
         and _available()
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
     )
 
 

@@ -252,7 +252,9 @@ else:
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ride in a signed cookie (the session only when they are too big): a booking or an order
+# then writes the session neither when the message is left nor when it is shown.
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 # Refuse oversized requests instead of parsing them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

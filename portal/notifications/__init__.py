@@ -34,7 +34,8 @@ def notify(*, recipient, kind, title, body="", url="", attachment=None):
     """
     with translation.override(getattr(recipient, "language", None) or settings.LANGUAGE_CODE):
         title, body = str(title), str(body)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failure here fails the caller's write as a whole.
+    with transaction.atomic(savepoint=False):
         notification = Notification.objects.create(
             recipient=recipient, kind=kind, title=title[:200], body=body, url=str(url)[:500],
             attachment_name=attachment[0][:100] if attachment else "", attachment=attachment[1] if attachment else "",

@@ -176,6 +176,20 @@ def test_signed_in_people_and_sessions_are_never_served_from_the_cache(page_cach
     assert "王小明" not in Client().get(url).content.decode()
 
 
+def test_a_message_waiting_in_its_cookie_is_shown_not_a_stored_page(page_cache_on):
+    """Messages ride in a cookie: someone who just signed out has no session, but must see 'signed out' on the next page."""
+    home = reverse("portal:home")
+    Client().get(home, HTTP_COOKIE="django_language=en")  # the home page is stored
+    person = Client()
+    person.cookies["django_language"] = "en"
+    person.force_login(UserFactory())
+    person.post(reverse("account_logout"))
+    assert "messages" in person.cookies and person.cookies["sessionid"].value == ""
+    del person.cookies["sessionid"]  # a browser drops the emptied session cookie; the test client would send it on
+    assert "You have signed out." in person.get(home).content.decode()
+    assert "You have signed out." not in Client().get(home, HTTP_COOKIE="django_language=en").content.decode()
+
+
 def test_errors_are_not_stored(page_cache_on, django_assert_num_queries):
     url = reverse("events:detail", args=[987654])
     assert Client().get(url).status_code == 404
