@@ -3,8 +3,8 @@
 - Merchants are vetted by the street (licence, food-safety rating, inspection). Suspending and reactivating are
   list actions and are audited; the status is never typed into the form.
 - Merchant staff keep their menu and their daily offers, with the pickup points each offer serves. Portions
-  already ordered (`sold`) are never written from here: the offer's row is locked (the same lock an order takes
-  first, see lunch.services) and the form's fields are saved by name, so an order placed while someone edits the
+  already ordered (`sold`) are never written from here: the offer's row is locked (an order can neither be written
+  nor counted against a row locked so, see lunch.services) and the form's fields are saved by name, so an order placed while someone edits the
   offer is neither lost nor oversold, and a quota can't go below what is ordered.
 - Orders, feedback, subsidy counters, accounts and the ledger are read-only: they change through lunch.services
   only, and orders and ledger entries are never deleted.
@@ -610,8 +610,9 @@ class DailyOfferAdmin(RefusalMixin, ScopedModelAdmin):
         if not change:
             obj.save()
         else:
-            # The offer's row is what an order locks first (lunch.services): holding it, no order is placed or
-            # cancelled for this offer, so the portions ordered here and at each point stay as read below.
+            # FOR UPDATE on the offer's row waits for orders in flight (their rows refer to it) and, once held, keeps
+            # new ones and cancellations from being written or counted (lunch.services), so the portions ordered here
+            # and at each point stay as read below.
             current = DailyOffer.objects.select_for_update().get(pk=obj.pk)
             if obj.quota < current.sold:
                 raise _Refused(gettext("%(n)d portions are ordered already: the quota can't be lower.") % {"n": current.sold})

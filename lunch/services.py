@@ -100,7 +100,7 @@ def policies_for(user, point, day):
         return []
     valid = SubsidyPolicy.objects.filter(street_id=point.street_id, valid_from__lte=day).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=day)
-    ).prefetch_related("neighbourhoods").order_by("-subsidy_fen", "pk")
+    ).order_by("-subsidy_fen", "pk")
     out = []
     for policy in valid:
         if policy.audience == SubsidyPolicy.Audience.OFFICE_WORKERS:
@@ -109,7 +109,7 @@ def policies_for(user, point, day):
             ).filter(Q(organisation__building__street_id=policy.street_id) | Q(organisation__street_id=policy.street_id)).exists()
         else:
             ok = Residence.objects.filter(
-                user=user, verified_at__isnull=False, neighbourhood__in=[n.pk for n in policy.neighbourhoods.all()],
+                user=user, verified_at__isnull=False, neighbourhood__in=policy.neighbourhoods.values("pk"),
             ).exists()
         if ok:
             out.append(policy)
@@ -248,7 +248,7 @@ def _as_key(value):
 
 
 def _earlier_order(user, key):
-    return Order.objects.filter(user=user, idempotency_key=key).first()
+    return Order.objects.filter(user=user, idempotency_key=key).order_by("pk").first()
 
 
 def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.BALANCE, key=None, now=None):
@@ -263,40 +263,23 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
     if offer_id is None:
         raise LunchError(_("There is no such meal on offer."))
     with transaction.atomic(durable=True):
-        earlier = _earlier_order(user, key)
-        if earlier is not None:
-            return earlier
-        # of=("self",) and order_by("pk"): `.first()` would order by the model's ordering, whose joins (merchant,
-        # organisation, meal) FOR UPDATE would lock too — and every order of a merchant would queue on its row.
-        offer = (DailyOffer.objects.select_for_update(of=("self",)).select_related("meal", "merchant__organisation")
-                 .filter(pk=offer_id).order_by("pk").first())
-        if offer is None:
-            raise LunchError(_("There is no such meal on offer."))
+        # Rows are locked in one order by every lunch write — the person's account, the month's budget row, the
+        # offer, its point — so no two writes wait on each other in a circle. The account comes first: it is the
+        # person's own, so it lines up their double submits and their balance and holds nobody else up.
+        account = _account_for_update(user)
         # A double submit waits here for the first submit's lock; once it has the lock it sees that order.
         earlier = _earlier_order(user, key)
         if earlier is not None:
             return earlier
-        refusal = offer_refusal(offer, now=now)
-        if refusal:
-            raise LunchError(refusal)
-        if payment == Order.Payment.AT_PICKUP and not offer.merchant.allows_pay_at_pickup:
-            raise LunchError(_("This merchant takes payment from your balance only."))
-        # of=("self",): the pickup point row is shared by every offer delivered there and is no part of the capacity.
-        offer_point = (OfferPoint.objects.select_for_update(of=("self",)).select_related("point")
-                       .filter(offer=offer, point_id=point_id).first())
+        # order_by("pk"): `.first()` would sort by the model's ordering, which joins the merchant's organisation.
+        offer = DailyOffer.objects.select_related("meal", "merchant__organisation").filter(pk=offer_id).order_by("pk").first()
+        if offer is None:
+            raise LunchError(_("There is no such meal on offer."))
+        offer_point = OfferPoint.objects.select_related("point").filter(offer=offer, point_id=point_id).order_by("pk").first()
         if offer_point is None or not offer_point.point.is_active:
             raise LunchError(_("This meal is not delivered to that pickup point."))
-        if offer.sold + quantity > offer.quota or (offer_point.quota is not None and offer_point.sold + quantity > offer_point.quota):
-            left = offer.quota - offer.sold
-            if offer_point.quota is not None:
-                left = min(left, offer_point.quota - offer_point.sold)
-            raise LunchError(_("Sold out. Please choose another meal.") if left <= 0
-                             else format_lazy(_("Only {n} left."), n=left))
-        account = _account_for_update(user)
-        # The same key sent for another offer: the person's account lock orders the two submits.
-        earlier = _earlier_order(user, key)
-        if earlier is not None:
-            return earlier
+        # What was read here is checked again by the statement that counts the meals sold (_take_portions).
+        _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
         price = quote(user=user, offer=offer, point=offer_point.point, quantity=quantity, lock=True)
         if payment == Order.Payment.AT_PICKUP:
             if no_shows_of(user, now=now) >= settings.LUNCH_NO_SHOW_LIMIT:
@@ -313,10 +296,6 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
             self_paid_fen=price.self_paid_fen, policy=price.policy, subsidised_on=offer.date if price.subsidy_fen else None,
             payment=payment, idempotency_key=key,
         )
-        # F(): the database adds to what is there, so the constraints offer_not_oversold, offer_point_not_oversold,
-        # spend_within_budget and account_never_negative judge the real totals even if a lock were ever missed.
-        DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") + quantity)
-        OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") + quantity)
         if price.subsidy_fen:
             _move_spend(price.spend, fen=price.subsidy_fen, meals=1)
         if payment == Order.Payment.BALANCE and price.self_paid_fen:
@@ -331,17 +310,54 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
                              price=price.breakdown()),
             url=reverse("lunch:order", args=[order.pk]),
         )
+        # Last, just before the commit: the portions, which every order of this meal competes for. If they went
+        # meanwhile (or the offer closed), everything above rolls back and the person is told why.
+        if not _take_portions(offer, offer_point, quantity):
+            offer.refresh_from_db()
+            offer_point.refresh_from_db()
+            _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
+            raise LunchError(_("Sold out. Please choose another meal."))  # a cancellation just gave some back: try again
     return order
+
+
+def _refuse_if_unorderable(offer, offer_point, quantity, payment, *, now):
+    refusal = offer_refusal(offer, now=now)
+    if refusal:
+        raise LunchError(refusal)
+    if payment == Order.Payment.AT_PICKUP and not offer.merchant.allows_pay_at_pickup:
+        raise LunchError(_("This merchant takes payment from your balance only."))
+    left = offer.quota - offer.sold
+    if offer_point.quota is not None:
+        left = min(left, offer_point.quota - offer_point.sold)
+    if quantity > left:
+        raise LunchError(_("Sold out. Please choose another meal.") if left <= 0 else format_lazy(_("Only {n} left."), n=left))
+
+
+def _take_portions(offer, offer_point, quantity):
+    """Count `quantity` meals sold at the offer and its point, if they are there and the offer still takes orders.
+
+    Each is one conditional UPDATE: the database checks and adds in one step under the row's lock, which is held
+    from here to the commit only, so orders of one meal queue for a moment instead of for a whole order. The
+    constraints offer_not_oversold and offer_point_not_oversold stand behind it. False: nothing was counted.
+    """
+    taken = DailyOffer.objects.filter(
+        pk=offer.pk, is_open=True, manifest_sent_at__isnull=True, sold__lte=F("quota") - quantity,
+    ).update(sold=F("sold") + quantity)
+    if not taken:
+        return False
+    return bool(OfferPoint.objects.filter(pk=offer_point.pk).filter(Q(quota__isnull=True) | Q(sold__lte=F("quota") - quantity))
+                .update(sold=F("sold") + quantity))
 
 
 def _post(account, kind, amount_fen, *, order=None, actor=None, note=""):
     """One ledger entry and the balance that follows from it; the account row is locked by the caller.
 
-    The balance moves in the database (F()), so `account_never_negative` judges the real sum.
+    The balance moves in the database (F()), so `account_never_negative` judges the real sum; the row is locked,
+    so the balance in hand moved by the same amount is the one in the database.
     """
     entry = LedgerEntry.objects.create(account=account, kind=kind, amount_fen=amount_fen, order=order, recorded_by=actor, note=note)
     Account.objects.filter(pk=account.pk).update(balance_fen=F("balance_fen") + amount_fen)
-    account.refresh_from_db(fields=["balance_fen"])
+    account.balance_fen += amount_fen
     return entry
 
 
@@ -357,21 +373,24 @@ def order_cancel(*, order_id, user, now=None):
             raise LunchError(_("There is no such order of yours."))
         if order.status != Order.Status.PLACED:
             raise LunchError(_("This order can no longer be cancelled."))
-        offer = DailyOffer.objects.select_for_update(of=("self",)).get(pk=order.offer_id)
-        if now >= offer.cutoff_at:
-            raise LunchError(format_lazy(_("Orders can be cancelled until {time}; the merchant is cooking now."),
-                                         time=f"{offer.cutoff_at.astimezone(SHANGHAI):%H:%M}"))
-        offer_point = OfferPoint.objects.select_for_update().get(offer_id=offer.pk, point_id=order.point_id)
+        # The same order of locks as order_place: account, budget row, offer, point.
         account = _account_for_update(user)
+        # The cut-off is read without a lock: a manifest sent since then is refused below, in the offer's own row.
+        cutoff_at = DailyOffer.objects.filter(pk=order.offer_id).values_list("cutoff_at", flat=True).get()
+        if now >= cutoff_at:
+            raise LunchError(format_lazy(_("Orders can be cancelled until {time}; the merchant is cooking now."),
+                                         time=f"{cutoff_at.astimezone(SHANGHAI):%H:%M}"))
         if order.subsidy_fen:
-            _move_spend(_spend_row(order.policy, offer.date, lock=True), fen=-order.subsidy_fen, meals=-1)
+            _move_spend(_spend_row(order.policy, order.pickup_day, lock=True), fen=-order.subsidy_fen, meals=-1)
         order.status, order.cancelled_at = Order.Status.CANCELLED, now
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
-        DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") - order.quantity)
-        OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") - order.quantity)
         if order.payment == Order.Payment.BALANCE and order.self_paid_fen:
             _post(account, LedgerEntry.Kind.REFUND, order.self_paid_fen, order=order)
         audit_log(action="lunch.order.cancelled", actor=user, target=order)
+        # The portions go back last, like order_place takes them; not once the merchant has its list.
+        if not DailyOffer.objects.filter(pk=order.offer_id, manifest_sent_at__isnull=True).update(sold=F("sold") - order.quantity):
+            raise LunchError(_("This order can no longer be cancelled."))
+        OfferPoint.objects.filter(offer_id=order.offer_id, point_id=order.point_id).update(sold=F("sold") - order.quantity)
     return order
 
 

@@ -1,9 +1,11 @@
 """Racing lunch orders on PostgreSQL: portions, a balance, the day's subsidy, the month's budget and double submits.
 
-Each guard is a row lock in `lunch.services` backed by a constraint in `lunch.models`. The controls switch the lock
-off (and then the constraint too) and show the race does happen, so we know these tests can see it: without the
-lock the constraint alone still holds (the losers fail with its IntegrityError); without both, more is sold or
-spent than there is.
+Each guard in `lunch.services` is backed by a constraint in `lunch.models`: row locks for the person's account and the
+month's budget, and for the portions a conditional UPDATE as the order's last statement. The controls switch the
+guard off (a plain read instead of the lock; a check of what was read earlier instead of the conditional count),
+then the constraint too, and show the race does happen, so we know these tests can see it: without the guard the
+constraint alone still holds (the losers fail with its IntegrityError); without both, more is sold or spent than
+there is.
 """
 
 import time
@@ -186,7 +188,7 @@ def test_group_orders_racing_never_pass_the_quota_and_are_told_how_many_are_left
 
 
 def fifteen_yuan_offers(seller, at, count):
-    """Different meals, so the offer locks don't line the orders up: the account lock must."""
+    """Different meals, so the portion rows don't line the orders up: the account lock must."""
     return [offer(seller=seller, points=[at], price_fen=1500, discount_fen=0) for _ in range(count)]
 
 
@@ -294,9 +296,17 @@ def test_cancellations_and_orders_racing_hand_every_portion_on_once(street, sell
 
 @pytest.fixture
 def no_portion_locks(monkeypatch, slow_order_write):
-    """order_place as it would be without its offer and offer-point row locks, with the window widened."""
-    without_select_for_update(monkeypatch, DailyOffer)
-    without_select_for_update(monkeypatch, OfferPoint)
+    """order_place as it would be if it judged the portions by the offer it read at the start (the window widened)
+    instead of in the conditional UPDATE that holds the offer's row lock while it checks and counts."""
+
+    def count_what_was_read(offer, offer_point, quantity):
+        if offer.sold + quantity > offer.quota:
+            return False
+        DailyOffer.objects.filter(pk=offer.pk).update(sold=F("sold") + quantity)
+        OfferPoint.objects.filter(pk=offer_point.pk).update(sold=F("sold") + quantity)
+        return True
+
+    monkeypatch.setattr(services, "_take_portions", count_what_was_read)
 
 
 def test_control_without_the_portion_locks_the_constraint_alone_stops_the_oversell(street, seller, lunch_point, no_portion_locks):
