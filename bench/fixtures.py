@@ -146,12 +146,19 @@ def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontend
     point = PickupPoint.objects.create(name="基准取餐点", street=street, station=station, window_opens=time(11, 30), window_closes=time(13, 0))
     SubsidyPolicy.objects.create(street=street, name="基准补贴", audience=SubsidyPolicy.Audience.OFFICE_WORKERS, subsidy_fen=SUBSIDY_FEN,
                                  monthly_budget_fen=10**12, valid_from=date(2020, 1, 1))
-    offers = {}
-    for name, days, quota in (("race", 1, lunch_portions), ("quiet", 2, uncontended_lunch + 10)):
+    def lunch_offer(days, dish, quota):
         day, cutoff = _local_midnight_plus(days, 10, 30)
-        offers[name] = DailyOffer.objects.create(date=day, merchant=merchant, meal=meal, quota=quota, discount_fen=MEAL_DISCOUNT_FEN,
-                                                 cutoff_at=cutoff)
-        OfferPoint.objects.create(offer=offers[name], point=point)
+        made = DailyOffer.objects.create(date=day, merchant=merchant, meal=dish, quota=quota, discount_fen=MEAL_DISCOUNT_FEN, cutoff_at=cutoff)
+        OfferPoint.objects.create(offer=made, point=point)
+        return made
+
+    race_offer = lunch_offer(1, meal, lunch_portions)
+    # Uncontended: one offer (a meal of its own) per client thread, so no two threads wait on one portion row.
+    per_thread_lunch = math.ceil(uncontended_lunch / threads) + 1
+    quiet_offers = [
+        lunch_offer(2, Meal.objects.create(merchant=merchant, name=f"基准套餐 {n}", list_price_fen=MEAL_PRICE_FEN), per_thread_lunch)
+        for n in range(threads)
+    ]
 
     # A published wish for the claim race.
     beneficiary = Beneficiary.objects.create(full_name="测试", gender=Beneficiary.Gender.FEMALE, station=station, neighbourhood=neighbourhood,
@@ -163,8 +170,8 @@ def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontend
         "people": [{"id": u.pk, "sessionid": key} for u, key in zip(users, sessions, strict=True)],
         "booking_race": {"event_id": race_event.pk, "seats": race_seats},
         "booking_quiet": {"event_ids": [e.pk for e in quiet_events]},
-        "lunch_race": {"offer_id": offers["race"].pk, "point_id": point.pk, "portions": lunch_portions},
-        "lunch_quiet": {"offer_id": offers["quiet"].pk, "point_id": point.pk},
+        "lunch_race": {"offer_id": race_offer.pk, "point_id": point.pk, "portions": lunch_portions},
+        "lunch_quiet": {"offer_ids": [o.pk for o in quiet_offers], "point_id": point.pk},
         "wish_race": {"wish_id": wish.pk},
     }
 
@@ -174,10 +181,11 @@ def verify(spec):
     race_event = Event.objects.get(pk=spec["booking_race"]["event_id"])
     race_bookings = Booking.objects.filter(event=race_event).values("status").annotate(n=Count("pk"))
     quiet = Booking.objects.filter(event_id__in=spec["booking_quiet"]["event_ids"]).values("status").annotate(n=Count("pk"))
-    offers = {name: DailyOffer.objects.get(pk=spec[name]["offer_id"]) for name in ("lunch_race", "lunch_quiet")}
+    offer_ids = {"lunch_race": [spec["lunch_race"]["offer_id"]], "lunch_quiet": spec["lunch_quiet"]["offer_ids"]}
+    offers = {name: DailyOffer.objects.filter(pk__in=ids).aggregate(quota=Sum("quota"), sold=Sum("sold")) for name, ids in offer_ids.items()}
     orders = {
-        name: Order.objects.filter(offer=offer, status=Order.Status.PLACED).aggregate(n=Count("pk"), meals=Sum("quantity"))
-        for name, offer in offers.items()
+        name: Order.objects.filter(offer_id__in=ids, status=Order.Status.PLACED).aggregate(n=Count("pk"), meals=Sum("quantity"))
+        for name, ids in offer_ids.items()
     }
     users = _bench_users()
     # Every balance is the sum of its ledger, and never below zero.
@@ -193,10 +201,8 @@ def verify(spec):
             "by_status": {row["status"]: row["n"] for row in race_bookings},
         },
         "booking_quiet": {"by_status": {row["status"]: row["n"] for row in quiet}},
-        "lunch_race": {"quota": offers["lunch_race"].quota, "sold": offers["lunch_race"].sold, "orders": orders["lunch_race"]["n"],
-                       "meals": orders["lunch_race"]["meals"] or 0},
-        "lunch_quiet": {"quota": offers["lunch_quiet"].quota, "sold": offers["lunch_quiet"].sold, "orders": orders["lunch_quiet"]["n"],
-                        "meals": orders["lunch_quiet"]["meals"] or 0},
+        **{name: {"quota": offers[name]["quota"], "sold": offers[name]["sold"], "orders": orders[name]["n"], "meals": orders[name]["meals"] or 0}
+           for name in offer_ids},
         "accounts": {"ledger_mismatches": ledger_mismatches, "negative": negative},
         "wish_race": {"status": wish.status, "live_claims": live,
                       "claims": Claim.objects.filter(wish=wish).count()},

@@ -113,7 +113,7 @@ def _settings_section(results):
         f"- Writes over HTTP (stdlib http.client, logged-in sessions, CSRF): races of {s['race_attempts']} attempts from "
         f"{s['race_clients']} clients on {s['race_seats']} seats / {s['lunch_portions']} portions; one wish and "
         f"{s['wish_claimers']} claimers; {s['uncontended']} uncontended bookings (one event per client) and lunch orders "
-        f"(one offer, quota to spare) from {s['write_threads']} clients.",
+        f"(one offer per client; the street's subsidy budget row is shared by all) from {s['write_threads']} clients.",
         f"- Near-me point: `{s['near']}`. Mode: **{results['mode']}**.",
     ]
 

@@ -219,10 +219,12 @@ def judge_booking(answer):
     return "ok" if answer.status == 302 and re.fullmatch(r"/events/\d+/", answer.location) else "error"
 
 
-def lunch_jobs(offer_id, point_id, people):
+def lunch_jobs(offer_ids, point_id, people):
+    """One order per person; person i orders offer_ids[i % len(offer_ids)]."""
     return [
-        (f"/lunch/offers/{offer_id}/order/", {"point": str(point_id), "quantity": "1", "payment": "balance", "key": str(uuid.uuid4())}, person)
-        for person in people
+        (f"/lunch/offers/{offer_ids[i % len(offer_ids)]}/order/",
+         {"point": str(point_id), "quantity": "1", "payment": "balance", "key": str(uuid.uuid4())}, person)
+        for i, person in enumerate(people)
     ]
 
 
@@ -256,7 +258,7 @@ def run_all(spec, *, port, sizes, deadline_s, timeout_s=30):
     out = {}
     out["booking_race"] = run("booking_race", booking_jobs([spec["booking_race"]["event_id"]], people[:race]),
                               clients=sizes["race_clients"], judge=judge_booking, **common)
-    out["lunch_race"] = run("lunch_race", lunch_jobs(spec["lunch_race"]["offer_id"], spec["lunch_race"]["point_id"], people[:race]),
+    out["lunch_race"] = run("lunch_race", lunch_jobs([spec["lunch_race"]["offer_id"]], spec["lunch_race"]["point_id"], people[:race]),
                             clients=sizes["race_clients"], judge=judge_lunch, **common)
     wish_id = spec["wish_race"]["wish_id"]
     out["wish_race"] = run("wish_race", wish_jobs(wish_id, people[:sizes["wish_claimers"]]),
@@ -264,8 +266,9 @@ def run_all(spec, *, port, sizes, deadline_s, timeout_s=30):
     event_ids = spec["booking_quiet"]["event_ids"]
     out["booking_quiet"] = run("booking_quiet", booking_jobs(event_ids, people[:quiet]),
                                clients=len(event_ids), judge=judge_booking, lanes=True, **common)
-    out["lunch_quiet"] = run("lunch_quiet", lunch_jobs(spec["lunch_quiet"]["offer_id"], spec["lunch_quiet"]["point_id"], people[:quiet]),
-                             clients=sizes["threads"], judge=judge_lunch, **common)
+    offer_ids = spec["lunch_quiet"]["offer_ids"]
+    out["lunch_quiet"] = run("lunch_quiet", lunch_jobs(offer_ids, spec["lunch_quiet"]["point_id"], people[:quiet]),
+                             clients=len(offer_ids), judge=judge_lunch, lanes=True, **common)
     return out
 
 
