@@ -1,13 +1,16 @@
 """Ordering, cancelling, paying and handing over lunches; merchants' licences; the scheduled jobs.
 
-Placing an order locks, always in this order: the offer's row (its portions), the offer's pickup point
-row (that point's portions), the person's account row (the balance), then the policy's month row (the
-subsidy budget). Cancelling locks the order first, then the same rows in the same order. Each lock takes
-its own row only (`of=("self",)`): a join locked along with it (the merchant, the pickup point) would make
-every order of a merchant or a point queue behind one another. Counters and balances move with F(), so
-the constraints judge the real totals: `offer_not_oversold`, `account_never_negative`,
-`spend_within_budget`, `order_one_subsidy_per_day`, `order_price_adds_up`, `order_idempotent` back every
-rule, and tests/lunch/test_concurrency.py shows each one holding with its lock switched off.
+Every lunch write takes its rows in one order: the person's account row (the balance; it also lines up a
+person's double submits), the policy's month row (the subsidy budget), then the offer's row and its pickup
+point's row (the portions). An order reads the offer without a lock and counts its portions last, in one
+conditional UPDATE just before the commit (`_take_portions`), so the offer's row — which every order of that
+meal needs — is held for a moment, not for a whole order. Cancelling locks the order first, then the same rows
+in the same order. Each lock takes its own row only (`of=("self",)`): a join locked along with it (the
+merchant, the pickup point) would make every order of a merchant or a point queue behind one another. Counters
+and balances move with F(), so the constraints judge the real totals: `offer_not_oversold`,
+`account_never_negative`, `spend_within_budget`, `order_one_subsidy_per_day`, `order_price_adds_up`,
+`order_idempotent` back every rule, and tests/lunch/test_concurrency.py shows each one holding with its lock
+(or the conditional count) switched off.
 """
 
 import csv

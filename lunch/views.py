@@ -131,7 +131,7 @@ def order_form(request, offer_id):
             except services.LunchError as error:
                 form.add_error(None, error.message)
             except IntegrityError:
-                # Two submits of one form racing each other (services re-check the key under the offer lock, so this
+                # Two submits of one form racing each other (services re-check the key under the account lock, so this
                 # is a last resort): the other submit placed the order, and order_idempotent refused this one.
                 order = Order.objects.filter(user=request.user, idempotency_key=data["key"]).first()
                 if order is None:

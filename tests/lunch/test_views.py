@@ -399,7 +399,7 @@ def test_two_simultaneous_submits_of_one_form_place_one_order_and_no_500(monkeyp
     for _ in range(2):
         clients.append(Client(raise_request_exception=True))
         clients[-1].force_login(worker)
-    slow_down(monkeypatch, services, "offer_refusal", 0.5)  # the first holds the offer's lock a while: the second waits behind it
+    slow_down(monkeypatch, services, "offer_refusal", 0.5)  # the first holds the account's lock a while: the second waits behind it
 
     outcomes = run_concurrently([lambda c=c: c.post(order_url(offer), data) for c in clients])
     assert outcomes.errors == []
