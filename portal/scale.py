@@ -72,7 +72,7 @@ from portal.models import Building, District, Membership, Neighbourhood, Organis
 from reservations.models import ReservableArea, Reservation, ReservationQuota
 from stations.hours import SHANGHAI, local_now
 from stations.models import FunctionArea, OpeningException, OpeningHours, ServiceItem, Station, Team, ThemeTag
-from wishes.models import COMPOUND_SURNAMES, Beneficiary, Campaign, CampaignTarget, Claim, ServiceVisit, Wish, WishEvent
+from wishes.models import COMPOUND_SURNAMES, Beneficiary, Campaign, CampaignTarget, Claim, ServiceVisit, Wish, WishEvent, reminders_as_if_swept
 
 PASSWORD = "bench-password-2026"
 EMAIL_DOMAIN = "scale.station.cn"
@@ -1847,7 +1847,7 @@ class Builder:
                 events.append((released_at, None, "claimed", "published", words["Not fulfilled by the deadline."]))
                 expires_on = max(expires_on, (released_at + timedelta(days=settings.WISHES_CLAIM_DAYS)).date())
                 claims.append((claim_pk, claimed_at, released_at, wish_id, other, None, "released", deadline, None, "", None, "", None, None,
-                               words["Not fulfilled by the deadline."], deadline - settings.WISHES_REMIND_BEFORE))
+                               words["Not fulfilled by the deadline."], *reminders_as_if_swept(deadline, deadline)))
                 claim_pk += 1
             thanks, thanks_public = "", False
             if claimer is not None:
@@ -1861,7 +1861,7 @@ class Builder:
                     period_end = claimed_at + timedelta(days=round(30.44 * settings.WISHES_SERVICE_MONTHS))
                     deadline, commitment_until = max(deadline, period_end), period_end.date()
                 events.append((claimed_at, claimer, "published", "claimed", words["Claimed by {who}"].format(who=who)))
-                report = reported_at = confirmed_at = confirmed_by = reminded_at = None
+                report = reported_at = confirmed_at = confirmed_by = None
                 claim_status, last = "active", claimed_at
                 if "reported" in days:
                     report = rng.choice(REPORTS)
@@ -1874,10 +1874,9 @@ class Builder:
                     claim_status, last = "confirmed", confirmed_at
                     if rng.random() < 0.35:
                         thanks, thanks_public = rng.choice(THANKS), rng.random() < 0.6
-                if claim_status == "active" and deadline <= self.now + settings.WISHES_REMIND_BEFORE:
-                    reminded_at = deadline - settings.WISHES_REMIND_BEFORE  # the reminder sweep has been
                 claims.append((claim_pk, claimed_at, last, wish_id, claimer, organisation, claim_status, deadline, commitment_until,
-                               report or "", reported_at, "", confirmed_at, confirmed_by, "", reminded_at))
+                               report or "", reported_at, "", confirmed_at, confirmed_by, "",
+                               *(reminders_as_if_swept(deadline, self.now) if claim_status == "active" else (None, 0))))
                 if recurrence and claim_status == "active":
                     step = 30 if recurrence == "monthly" else 7
                     for n in range(1, 7):
@@ -1927,7 +1926,7 @@ class Builder:
         tables.next_pk[Claim] = claim_pk
         tables.write(Claim, ["id", "created_at", "updated_at", "wish_id", "claimer_id", "organisation_id", "status", "deadline",
                              "commitment_until", "report_note", "reported_at", "sent_back_note", "confirmed_at", "confirmed_by_id",
-                             "released_note", "reminded_at"], claims)
+                             "released_note", "reminded_at", "reminders_sent"], claims)
         pk = tables.ids(ServiceVisit, len(visits))
         tables.write(ServiceVisit, ["id", "claim_id", "on", "people_served", "note", "recorded_by_id", "created_at"],
                      ((pk + i, *row) for i, row in enumerate(visits)))

@@ -222,7 +222,8 @@ WISHES_CLAIM_DAYS = env.int("WISHES_CLAIM_DAYS", default=14)  # days a claimer h
 WISHES_MAX_OPEN_CLAIMS = env.int("WISHES_MAX_OPEN_CLAIMS", default=3)  # claims one person may hold at once
 WISHES_PUBLISHED_DAYS = env.int("WISHES_PUBLISHED_DAYS", default=90)  # an unclaimed wish expires after this, unless its campaign says otherwise
 WISHES_SERVICE_MONTHS = env.int("WISHES_SERVICE_MONTHS", default=6)  # the period a claimer of a repeating service commits to
-WISHES_REMIND_BEFORE = timedelta(days=env.int("WISHES_REMIND_DAYS", default=2))
+# Days before a claim's deadline the claimer is reminded (the first reminder also tells the station's staff).
+WISHES_REMIND_DAYS = tuple(sorted({int(days) for days in env.list("WISHES_REMIND_DAYS", default=["3", "1"])}, reverse=True))
 RESERVATIONS_MAX_WEEKS = env.int("RESERVATIONS_MAX_WEEKS", default=12)  # a weekly request runs for at most this many weeks
 EVENTS_MAX_GROUP_SEATS = env.int("EVENTS_MAX_GROUP_SEATS", default=20)
 EVENTS_CHECK_IN_OPENS_BEFORE = timedelta(hours=2)

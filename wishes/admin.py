@@ -733,7 +733,7 @@ class ClaimAdmin(ServiceRefusalMixin, ScopedModelAdmin):
     date_hierarchy = "created_at"
     actions = ["confirm_selected", "send_back_selected", "release_selected"]
     claim_fields = ["wish_link", "station", "claimer_name", "claimer_contact", "organisation", "status", "claimed_at", "deadline",
-                    "commitment_until", "reminded_at"]
+                    "commitment_until", "reminders_sent", "reminded_at"]
     report_fields = ["report_note", "reported_at", "sent_back_note", "confirmed_at", "confirmed_by", "released_note"]
     readonly_fields = [*claim_fields, *report_fields]
 

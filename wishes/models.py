@@ -5,6 +5,7 @@ beneficiary's station or street, with the phone and address masked unless the st
 `wishes.view_beneficiary_contact`. The public wall shows only the wish, its alias and the neighbourhood.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -259,6 +260,7 @@ class Claim(TimestampedModel):
                                      verbose_name=_("confirmed by"))
     released_note = models.CharField(_("released because"), max_length=300, blank=True)
     reminded_at = models.DateTimeField(_("deadline reminder sent at"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("deadline reminders sent"), default=0)
 
     class Meta:
         verbose_name = _("claim")
@@ -272,6 +274,17 @@ class Claim(TimestampedModel):
 
     def __str__(self):
         return f"{self.wish} · {self.claimer}"
+
+
+def reminders_owed(deadline, now):
+    """How many of the reminders before `deadline` (one for each of settings.WISHES_REMIND_DAYS) are due at `now`."""
+    return sum(1 for days in settings.WISHES_REMIND_DAYS if deadline <= now + timedelta(days=days))
+
+
+def reminders_as_if_swept(deadline, now):
+    """(reminded_at, reminders_sent) of an open claim the reminder sweep has been by at `now`: for seeded data."""
+    sent = reminders_owed(deadline, now)
+    return (deadline - timedelta(days=settings.WISHES_REMIND_DAYS[sent - 1]) if sent else None), sent
 
 
 class ClaimPhoto(models.Model):

@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -35,7 +36,7 @@ from portal.notifications import notify
 from stations.hours import local_now
 from stations.selectors import station_staff_of
 from stations.services import photo_copies
-from wishes.models import Beneficiary, Claim, ClaimPhoto, HonourBoardOptOut, ServiceVisit, Wish, WishEvent
+from wishes.models import Beneficiary, Claim, ClaimPhoto, HonourBoardOptOut, ServiceVisit, Wish, WishEvent, reminders_owed
 
 MAX_REPORT_PHOTOS = 6
 # Who may claim on behalf of a party organisation.
@@ -407,8 +408,8 @@ def claim_send_back(*, claim, actor, reason, now=None):
         deadline = max(locked.deadline, now + timedelta(days=7))
         if deadline != locked.deadline:
             # A new deadline earns a new reminder.
-            locked.deadline, locked.reminded_at = deadline, None
-        locked.save(update_fields=["status", "sent_back_note", "deadline", "reminded_at", "updated_at"])
+            locked.deadline, locked.reminded_at, locked.reminders_sent = deadline, None, 0
+        locked.save(update_fields=["status", "sent_back_note", "deadline", "reminded_at", "reminders_sent", "updated_at"])
         _move(wish, Wish.Status.CLAIMED, actor=actor, note=reason)
         notify(recipient=locked.claimer, kind="wishes.claim.sent_back",
                title=format_lazy(_("Please look at your report again: {wish}"), wish=wish.title),
@@ -529,33 +530,43 @@ def claim_photo_publish(*, photo, actor, public):
 
 
 def remind_deadlines(*, now=None):
-    """Tell claimers whose deadline is near and who have reported nothing yet, once; tell the station's staff too,
-    so they can step in. Safe to run twice, or twice at once: the claim row is locked and `reminded_at` re-checked.
+    """Remind claimers who have reported nothing yet, once for each of settings.WISHES_REMIND_DAYS before the deadline
+    (3 and 1 days by default); the first reminder also tells the station's staff, so they can step in. A sweep that
+    comes late sends one reminder, not those it missed. Safe to run twice, or twice at once: the claim row is locked and
+    the count of reminders sent re-checked.
     """
     now = now or timezone.now()
+    if not settings.WISHES_REMIND_DAYS:
+        return 0
+    owed = Q()
+    for sent, days in enumerate(settings.WISHES_REMIND_DAYS):
+        owed |= Q(reminders_sent__lte=sent, deadline__lte=now + timedelta(days=days))
+    due = Claim.objects.filter(owed, status=Claim.Status.ACTIVE, deadline__gt=now).values_list("pk", flat=True)
     reminded = 0
-    due = Claim.objects.filter(status=Claim.Status.ACTIVE, reminded_at__isnull=True, deadline__gt=now,
-                               deadline__lte=now + settings.WISHES_REMIND_BEFORE).values_list("pk", flat=True)
     for claim_id in due:
         with transaction.atomic():
             claim = Claim.objects.select_for_update(of=("self",), no_key=True, skip_locked=True).select_related(
-                "wish__station", "claimer").filter(pk=claim_id, status=Claim.Status.ACTIVE, reminded_at__isnull=True).first()
+                "wish__station", "claimer").filter(pk=claim_id, status=Claim.Status.ACTIVE).first()
             if claim is None:
                 continue
-            claim.reminded_at = now
-            claim.save(update_fields=["reminded_at", "updated_at"])
+            first, owed_now = claim.reminders_sent == 0, reminders_owed(claim.deadline, now)
+            if claim.reminders_sent >= owed_now:
+                continue
+            claim.reminded_at, claim.reminders_sent = now, owed_now
+            claim.save(update_fields=["reminded_at", "reminders_sent", "updated_at"])
             deadline = f"{timezone.localtime(claim.deadline):%Y-%m-%d}"
             notify(recipient=claim.claimer, kind="wishes.claim.reminder",
                    title=format_lazy(_("Please fulfil by {deadline}: {wish}"), wish=claim.wish.title, deadline=deadline),
                    body=_("If you can't make it, tell the station: they will find someone else. When it is done, report it on My wishes."),
                    url=reverse("wishes:mine"))
-            who = claim.claimer.display_name or claim.claimer.email
-            for staff in station_staff_of(claim.wish.station):
-                notify(recipient=staff, kind="wishes.claim.reminder.staff",
-                       title=format_lazy(_("Due by {deadline}, nothing reported yet: {wish} ({alias})"), wish=claim.wish.title,
-                                         alias=claim.wish.alias, deadline=deadline),
-                       body=format_lazy(_("Claimed by {who}. You may want to ask how it is going, or hand it on."), who=who),
-                       url=reverse("admin:wishes_claim_change", args=[claim.pk]))
+            if first:
+                who = claim.claimer.display_name or claim.claimer.email
+                for staff in station_staff_of(claim.wish.station):
+                    notify(recipient=staff, kind="wishes.claim.reminder.staff",
+                           title=format_lazy(_("Due by {deadline}, nothing reported yet: {wish} ({alias})"), wish=claim.wish.title,
+                                             alias=claim.wish.alias, deadline=deadline),
+                           body=format_lazy(_("Claimed by {who}. You may want to ask how it is going, or hand it on."), who=who),
+                           url=reverse("admin:wishes_claim_change", args=[claim.pk]))
             reminded += 1
     return reminded
 

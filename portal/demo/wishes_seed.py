@@ -39,7 +39,7 @@ from portal.audit import audit_log
 from portal.demo import wishes_data as content
 from stations.hours import local_now
 from wishes import services
-from wishes.models import Beneficiary, Campaign, CampaignTarget, Claim, ServiceVisit, Wish, WishEvent
+from wishes.models import Beneficiary, Campaign, CampaignTarget, Claim, ServiceVisit, Wish, WishEvent, reminders_as_if_swept
 
 # The hour of day each kind of step happens at, so the history reads in a sensible order.
 HOURS = {
@@ -222,9 +222,9 @@ def _claim_steps(ctx, wish, spec, staff):
         visit = services.visit_record(claim=claim, actor=ctx.user(by), on=_day(day), people_served=people, note=note)
         last = _at(day, "visit")
         ServiceVisit.objects.filter(pk=visit.pk).update(created_at=last)
-    if wish.is_recurring and claim.deadline <= timezone.now() + settings.WISHES_REMIND_BEFORE:
-        claim.reminded_at = claim.deadline - settings.WISHES_REMIND_BEFORE
-        claim.save(update_fields=["reminded_at", "updated_at"])
+    if wish.is_recurring:
+        claim.reminded_at, claim.reminders_sent = reminders_as_if_swept(claim.deadline, timezone.now())
+        claim.save(update_fields=["reminders_sent", "reminded_at", "updated_at"])
 
     if "reported" in spec:
         last = _at(spec["reported"], "reported")

@@ -109,7 +109,7 @@ def test_claims_are_held_by_verified_party_members_one_live_claim_per_claimed_wi
     assert not Claim.objects.exclude(wish__status__in=[Wish.Status.CLAIMED, Wish.Status.REPORTED, Wish.Status.FULFILLED]).exists()
     now = timezone.now()
     for claim in Claim.objects.filter(status__in=Claim.OPEN, wish__recurrence=""):
-        assert claim.deadline > now + settings.WISHES_REMIND_BEFORE, claim
+        assert claim.reminders_sent == 0 and claim.deadline > now + timedelta(days=max(settings.WISHES_REMIND_DAYS)), claim
     assert Claim.objects.filter(organisation__isnull=True).exists()
     assert (
         Membership.objects.filter(

@@ -528,7 +528,7 @@ def test_a_report_sent_back_needs_a_reason_and_gives_the_claimer_at_least_a_week
     start = timezone.now()
     claim = claimed(made, now=start)
     services.claim_report(claim_id=claim.pk, user=claim.claimer, note="已送到")
-    Claim.objects.filter(pk=claim.pk).update(reminded_at=start)
+    Claim.objects.filter(pk=claim.pk).update(reminded_at=start, reminders_sent=1)
     refused(lambda: services.claim_send_back(claim=claim, actor=staff, reason=" "), "why the report is sent back")
     assert status_of(claim) == C.REPORTED
 
@@ -537,7 +537,7 @@ def test_a_report_sent_back_needs_a_reason_and_gives_the_claimer_at_least_a_week
     claim.refresh_from_db()
     assert (claim.status, claim.sent_back_note, status_of(made)) == (C.ACTIVE, "胡阿姨说还没收到", S.CLAIMED)
     assert claim.deadline == later + timedelta(days=7)
-    assert claim.reminded_at is None  # a new deadline earns a new reminder
+    assert (claim.reminded_at, claim.reminders_sent) == (None, 0)  # a new deadline earns its reminders again
     (told,) = notes(claim.claimer, "wishes.claim.sent_back")
     assert told.body == "胡阿姨说还没收到"
     refused(lambda: services.claim_send_back(claim=claim, actor=staff, reason="again"), "Only a reported fulfilment")
@@ -686,26 +686,59 @@ def test_a_person_may_keep_off_the_honour_board_and_come_back():
 # --- deadlines and expiry (the beat task's services)
 
 
-def test_a_claimer_is_reminded_once_before_the_deadline_and_the_station_is_told(django_capture_on_commit_callbacks, settings, staff, canary):
+def test_a_claimer_is_reminded_three_days_and_one_day_before_the_deadline_and_the_station_is_told_once(
+        django_capture_on_commit_callbacks, settings, staff, canary):
     settings.WISHES_CLAIM_DAYS = 14
+    settings.WISHES_REMIND_DAYS = (3, 1)
     start = timezone.now()
     due = claimed(wish(beneficiary=canary, actor=staff, title="一台电风扇"), user=member(), now=start)
     far = claimed(wish(beneficiary=canary, actor=staff), user=member(), now=start + timedelta(days=5))
     done = claimed(wish(beneficiary=canary, actor=staff), user=member(), now=start)
     services.claim_report(claim_id=done.pk, user=done.claimer, note="已送到")
 
-    near_deadline = start + timedelta(days=12, hours=1)  # less than WISHES_REMIND_BEFORE (2 days) before
+    assert services.remind_deadlines(now=start + timedelta(days=10, hours=23)) == 0  # more than 3 days left
+    three_days_before = start + timedelta(days=11, hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remind_deadlines(now=near_deadline) == 1
-    assert services.remind_deadlines(now=near_deadline) == 0
-    assert services.remind_deadlines(now=near_deadline + timedelta(hours=6)) == 0
+        assert services.remind_deadlines(now=three_days_before) == 1
+    assert services.remind_deadlines(now=three_days_before) == 0
+    assert services.remind_deadlines(now=three_days_before + timedelta(days=1)) == 0  # still 2 days left
     due.refresh_from_db()
-    assert due.reminded_at == near_deadline
+    assert (due.reminded_at, due.reminders_sent) == (three_days_before, 1)
     (told,) = notes(due.claimer, "wishes.claim.reminder")
     assert f"{timezone.localtime(due.deadline):%Y-%m-%d}" in told.title and "一台电风扇" in told.title
     (heads_up,) = notes(staff, "wishes.claim.reminder.staff")
     assert due.wish.alias in heads_up.title
+
+    one_day_before = start + timedelta(days=13, hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.remind_deadlines(now=one_day_before) == 1
+    assert services.remind_deadlines(now=one_day_before + timedelta(hours=6)) == 0
+    due.refresh_from_db()
+    assert (due.reminded_at, due.reminders_sent) == (one_day_before, 2)
+    assert len(notes(due.claimer, "wishes.claim.reminder")) == 2
+    assert len(notes(staff, "wishes.claim.reminder.staff")) == 1  # the station heard once, three days before
     assert notes(far.claimer, "wishes.claim.reminder") == [] and notes(done.claimer, "wishes.claim.reminder") == []
+
+
+def test_a_sweep_that_comes_late_sends_one_reminder_not_the_ones_it_missed(settings, staff, canary):
+    settings.WISHES_CLAIM_DAYS = 14
+    settings.WISHES_REMIND_DAYS = (3, 1)
+    start = timezone.now()
+    late = claimed(wish(beneficiary=canary, actor=staff), user=member(), now=start)
+    assert services.remind_deadlines(now=start + timedelta(days=13, hours=12)) == 1  # half a day left, none sent yet
+    late.refresh_from_db()
+    assert late.reminders_sent == 2
+    assert len(notes(late.claimer, "wishes.claim.reminder")) == 1
+    assert len(notes(staff, "wishes.claim.reminder.staff")) == 1
+    assert services.remind_deadlines(now=start + timedelta(days=13, hours=20)) == 0
+
+
+def test_no_reminders_when_none_are_set(settings, staff, canary):
+    settings.WISHES_REMIND_DAYS = ()
+    start = timezone.now()
+    claimed(wish(beneficiary=canary, actor=staff), user=member(), now=start)
+    assert services.remind_deadlines(now=start + timedelta(days=13, hours=12)) == 0
+    assert not Notification.objects.filter(kind__startswith="wishes.claim.reminder").exists()
 
 
 def test_on_the_deadline_an_unfulfilled_claim_is_released_once(django_capture_on_commit_callbacks, staff, canary):
