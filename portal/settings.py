@@ -274,6 +274,9 @@ STATIONS_TILE_ATTRIBUTION = env.str("STATIONS_TILE_ATTRIBUTION", default="© 高
 # Whether the tiles are drawn in GCJ-02: the public maps then shift each WGS-84 marker the same way.
 # Set it to false with WGS-84 tiles such as OpenStreetMap's.
 STATIONS_TILE_GCJ02 = env.bool("STATIONS_TILE_GCJ02", default=True)
+# The map feed sends stations one by one up to this many in a view; beyond it, stations close together come grouped.
+STATIONS_MAP_POINT_LIMIT = env.int("STATIONS_MAP_POINT_LIMIT", default=300)
+STATIONS_MAP_ZOOM = 10  # the zoom the feed groups at when the map doesn't say (its first request: the whole city)
 STATIONS_MAP_CENTER = [31.2304, 121.4737]  # People's Square, for a station without coordinates yet
 
 # --- django-import-export: stations come in and go out as CSV/XLSX through the admin.

@@ -5,10 +5,11 @@ page costs the same number of queries whether it shows 5 stations or 5,000.
 """
 
 import math
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Avg, Count, Exists, F, FloatField, Max, Min, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import ASin, Cos, Floor, Least, Power, Radians, Sin, Sqrt
 
 from portal.models import StaffAssignment
 from stations.hours import exceptions_window, open_now_q
@@ -143,6 +144,57 @@ def map_features(queryset=None):
         .only("name", "slug", "kind", "address", "latitude", "longitude", "street__name", "street__district__name")
         .order_by("pk")
     )
+
+
+def map_cell_degrees(zoom):
+    """The side, in degrees, of the squares the map groups stations in at `zoom`: a quarter of a 256-pixel tile."""
+    return 360 / 2 ** (zoom + 2)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map shows: stations, and groups of stations too close together to tell apart at that zoom."""
+
+    stations: list  # rows of map_features()
+    groups: list  # dicts: count, latitude and longitude (the stations' centre), west, south, east, north
+    extent: tuple | None  # (west, south, east, north) of every station shown or grouped; None when there is none
+    grouped: bool  # True when there were more stations than the map shows one by one
+
+
+def map_view(queryset, *, zoom, point_limit, bbox=None):
+    """The stations of `queryset` for a map at `zoom`, within `bbox` (west, south, east, north) if one is given.
+
+    At most `point_limit` stations come one by one (any number if it is None); beyond that, the stations are grouped in squares of
+    map_cell_degrees(zoom) and a square holding one station shows it. Two queries at most, whatever the number of
+    stations: one when every square of a crowded map holds several.
+    """
+    located = queryset.filter(latitude__isnull=False, longitude__isnull=False)
+    if bbox is not None:
+        west, south, east, north = bbox
+        located = located.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north)
+    side = map_cell_degrees(zoom)
+    cells = list(
+        located.order_by()
+        .annotate(row=Floor(F("latitude") / side), col=Floor(F("longitude") / side))
+        .values("row", "col")
+        .annotate(count=Count("pk"), one=Min("pk"), center_lat=Avg("latitude"), center_lng=Avg("longitude"),
+                  south=Min("latitude"), north=Max("latitude"), west=Min("longitude"), east=Max("longitude"))
+        .order_by("row", "col")
+    )
+    extent = None
+    if cells:
+        extent = (min(c["west"] for c in cells), min(c["south"] for c in cells),
+                  max(c["east"] for c in cells), max(c["north"] for c in cells))
+    if point_limit is None or sum(c["count"] for c in cells) <= point_limit:
+        return MapView(stations=list(map_features(located)), groups=[], extent=extent, grouped=False)
+    singles = [c["one"] for c in cells if c["count"] == 1]
+    groups = [
+        {"count": c["count"], "latitude": c["center_lat"], "longitude": c["center_lng"],
+         "west": c["west"], "south": c["south"], "east": c["east"], "north": c["north"]}
+        for c in cells if c["count"] > 1
+    ]
+    stations = list(map_features(located.filter(pk__in=singles))) if singles else []
+    return MapView(stations=stations, groups=groups, extent=extent, grouped=True)
 
 
 def station_staff_of(station):

@@ -17,9 +17,11 @@ from portal.filters import list_url, query_string_too_long, redirect_to_understo
 from stations.filters import StationFilter
 from stations.hours import local_now, week_schedule
 from stations.models import Station
-from stations.selectors import map_features, public_stations, station_detail, with_list_data
+from stations.selectors import map_view, public_stations, station_detail, with_list_data
 
 PAGE_SIZE = 20
+MAX_MAP_ZOOM = 22
+MAX_TILE_ZOOM = 18  # the map's deepest zoom (maxZoom in stations.js)
 
 
 def map_settings():
@@ -118,18 +120,54 @@ def station_page(request, slug):
     })
 
 
+def _map_bbox(value):
+    """The map's view from `bbox=west,south,east,north` in degrees; None for anything else (the whole set is shown)."""
+    try:
+        west, south, east, north = (float(part) for part in value.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):  # also refuses nan and inf
+        return None
+    return west, south, east, north
+
+
+def _map_zoom(value):
+    try:
+        zoom = int(value)
+    except ValueError:
+        return settings.STATIONS_MAP_ZOOM
+    return zoom if 0 <= zoom <= MAX_MAP_ZOOM else settings.STATIONS_MAP_ZOOM
+
+
+def _rounded(*degrees):
+    """Six decimals of a degree are about 10 cm: enough for a map, and a smaller feed."""
+    return [round(value, 6) for value in degrees]
+
+
 @require_safe
 @page_cache.public_page("places", "stations")
 @cache_control(public=True, max_age=300)
 def station_geojson(request):
-    """The public stations as GeoJSON for the map, with the list's filters applied."""
-    filterset = StationFilter(request.GET, queryset=public_stations(), drawn=False)
+    """The public stations as GeoJSON for the map, with the list's filters applied.
+
+    `bbox=west,south,east,north` limits it to the map's view and `zoom` is the map's zoom level. Beyond
+    STATIONS_MAP_POINT_LIMIT stations, those too close together to tell apart at that zoom come as one group:
+    a point feature with `count` and its own `bbox`; the collection then says `"grouped": true`, and the map
+    asks again for each new view. The collection's `bbox` spans every station it shows or groups.
+    """
+    params = request.GET.copy()
+    bbox = _map_bbox(params.pop("bbox", [""])[-1])
+    zoom = _map_zoom(params.pop("zoom", [""])[-1])
+    filterset = StationFilter(params, queryset=public_stations(), drawn=False)
+    # Zoomed in as far as the tiles go, a group could not be opened by zooming further: every station comes as itself.
+    point_limit = settings.STATIONS_MAP_POINT_LIMIT if zoom < MAX_TILE_ZOOM else None
+    view = map_view(filterset.qs, zoom=zoom, bbox=bbox, point_limit=point_limit)
     # One reverse() for the whole feed; slugs are ASCII (SlugField without unicode), so they go in as they are.
     url_template = reverse("stations:detail", args=["slug-placeholder"])
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [station.longitude, station.latitude]},
+            "geometry": {"type": "Point", "coordinates": _rounded(station.longitude, station.latitude)},
             "properties": {
                 "name": station.name,
                 "url": url_template.replace("slug-placeholder", station.slug),
@@ -139,10 +177,22 @@ def station_geojson(request):
                 "district": station.street.district.name,
             },
         }
-        for station in map_features(filterset.qs)
+        for station in view.stations
     ]
+    features += [
+        {
+            "type": "Feature",
+            "bbox": _rounded(group["west"], group["south"], group["east"], group["north"]),
+            "geometry": {"type": "Point", "coordinates": _rounded(group["longitude"], group["latitude"])},
+            "properties": {"count": group["count"]},
+        }
+        for group in view.groups
+    ]
+    collection = {"type": "FeatureCollection", "grouped": view.grouped, "features": features}
+    if view.extent is not None:
+        collection["bbox"] = _rounded(*view.extent)
     return JsonResponse(
-        {"type": "FeatureCollection", "features": features},
+        collection,
         content_type="application/geo+json",
         json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )

@@ -130,6 +130,53 @@
     return L.marker(latlng, { title: name, alt: label, keyboard: false, interactive: interactive });
   }
 
+  // A group of stations too close together to tell apart at this zoom: a round badge with their number;
+  // tapping it zooms in on them.
+  function groupMarker(map, latlng, feature, labelTemplate, bounds) {
+    var count = feature.properties.count;
+    var badge = document.createElement("span");
+    badge.textContent = String(count);
+    var size = count < 100 ? 40 : count < 1000 ? 48 : 56;
+    var group = L.marker(latlng, {
+      icon: L.divIcon({ className: "map-group", html: badge, iconSize: [size, size] }),
+      title: (labelTemplate || "%(count)s").replace("%(count)s", count),
+      keyboard: false,
+    });
+    group.on("click", function () {
+      if (bounds && !bounds.getNorthEast().equals(bounds.getSouthWest())) {
+        map.fitBounds(bounds, { padding: [32, 32], maxZoom: 18 });
+      } else {
+        map.setView(latlng, Math.min(map.getZoom() + 3, 18));
+      }
+    });
+    return group;
+  }
+
+  // The map's view for the feed, in WGS-84 like the stations: its bounds widened to the squares the feed groups in
+  // at this zoom (so nearby views ask the same question), and the zoom.
+  function viewQuery(map, toMap) {
+    var zoom = map.getZoom();
+    var side = 360 / Math.pow(2, zoom + 2);
+    var bounds = map.getBounds();
+    function toStations(latlng) {
+      // GCJ-02 is a shift of a few hundred metres that changes slowly: taking it off again is exact to a metre.
+      var shifted = toMap(latlng.lat, latlng.lng);
+      return [2 * latlng.lat - shifted[0], 2 * latlng.lng - shifted[1]];
+    }
+    var sw = toStations(bounds.getSouthWest());
+    var ne = toStations(bounds.getNorthEast());
+    function down(value, low) {
+      return Math.max(low, (Math.floor(value / side) - 1) * side);
+    }
+    function up(value, high) {
+      return Math.min(high, (Math.ceil(value / side) + 1) * side);
+    }
+    var box = [down(sw[1], -180), down(sw[0], -90), up(ne[1], 180), up(ne[0], 90)];
+    return "bbox=" + box.map(function (value) {
+      return value.toFixed(6);
+    }).join(",") + "&zoom=" + zoom;
+  }
+
   function setUpMap(element) {
     if (typeof window.L === "undefined") {
       return; // Leaflet did not load: the page still has the list and the address.
@@ -190,36 +237,80 @@
       }).addTo(map);
       map.fitBounds(circle.getBounds());
     }
-    fetch(data.geojsonUrl, { headers: { Accept: "application/geo+json" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
-      })
+    // The feed sends every station found, or, when there are too many to show one by one, groups of stations
+    // close together ("grouped"): the map then asks again for each view it moves to, at its zoom.
+    var layer = null;
+    var request = null;
+
+    function load(url) {
+      if (request) {
+        request.abort();
+      }
+      request = "AbortController" in window ? new AbortController() : null;
+      return fetch(url, { headers: { Accept: "application/geo+json" }, signal: request ? request.signal : undefined })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        });
+    }
+
+    function boundsOf(bbox) {
+      return L.latLngBounds(toMap(bbox[1], bbox[0]), toMap(bbox[3], bbox[2]));
+    }
+
+    function show(collection) {
+      var shown = L.geoJSON(collection, {
+        coordsToLatLng: function (coords) {
+          return L.latLng(toMap(coords[1], coords[0]));
+        },
+        pointToLayer: function (feature, latlng) {
+          if (feature.properties.count) {
+            return groupMarker(map, latlng, feature, data.labelGroup, feature.bbox ? boundsOf(feature.bbox) : null);
+          }
+          return marker(latlng, feature.properties.name, data.labelMarker, true);
+        },
+        onEachFeature: function (feature, featureLayer) {
+          if (!feature.properties.count) {
+            featureLayer.bindPopup(popupFor(feature.properties, data.labelOpen));
+          }
+        },
+      }).addTo(map);
+      if (layer) {
+        map.removeLayer(layer);
+      }
+      layer = shown;
+    }
+
+    function failed(error) {
+      if (!error || error.name !== "AbortError") {
+        say(data.msgFeedFailed);
+      }
+    }
+
+    function showView() {
+      if (map.getZoom() === undefined) {
+        return;
+      }
+      load(data.geojsonUrl + (data.geojsonUrl.indexOf("?") < 0 ? "?" : "&") + viewQuery(map, toMap)).then(show).catch(failed);
+    }
+
+    load(data.geojsonUrl)
       .then(function (collection) {
-        var layer = L.geoJSON(collection, {
-          coordsToLatLng: function (coords) {
-            return L.latLng(toMap(coords[1], coords[0]));
-          },
-          pointToLayer: function (feature, latlng) {
-            return marker(latlng, feature.properties.name, data.labelMarker, true);
-          },
-          onEachFeature: function (feature, layer) {
-            layer.bindPopup(popupFor(feature.properties, data.labelOpen));
-          },
-        }).addTo(map);
+        show(collection);
+        if (collection.grouped) {
+          map.on("moveend", showView);
+        }
         var bounds = circle ? circle.getBounds() : null;
-        if (layer.getLayers().length) {
-          bounds = bounds ? bounds.extend(layer.getBounds()) : layer.getBounds();
+        if (collection.bbox) {
+          bounds = bounds ? bounds.extend(boundsOf(collection.bbox)) : boundsOf(collection.bbox);
         }
         if (bounds) {
           map.fitBounds(bounds, { maxZoom: 16, padding: [24, 24] });
         }
       })
-      .catch(function () {
-        say(data.msgFeedFailed);
-      });
+      .catch(failed);
   }
 
   function start() {

@@ -164,3 +164,35 @@ def test_the_list_works_without_javascript(browser, live_server, stations):
         expect(page.locator("main form[data-near-form] [name=place]")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_crowded_map_groups_the_stations_and_a_tap_on_a_group_opens_it(desktop_page, live_server, stations, settings):
+    settings.STATIONS_MAP_POINT_LIMIT = 2  # four stations are "too many": the feed groups them
+    page = desktop_page
+    page.route(TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG))
+
+    with page.expect_request(lambda request: "stations.geojson?bbox=" in request.url):  # the view, once it is known
+        visit(page, reverse("stations:list") + "?view=map", lang=ZH)
+    groups = page.locator("[data-station-map] .map-group")
+    expect(groups.first).to_be_visible()
+    assert re.fullmatch(r"\d+", groups.first.inner_text())
+    assert "个服务站" in groups.first.get_attribute("title")
+    check_page(page, lang=ZH)
+
+    # Tapping the groups zooms in until the stations near 淮海中路 stand on their own, each with its popup.
+    near = ["淮海·1298", "淮海·大隐", "梧桐·SPACE"]
+    def marker(name):
+        return page.locator(f"[data-station-map] .leaflet-marker-icon[title='{name}']:not(.map-group)")
+
+    for _ in range(4):
+        if all(marker(name).count() for name in near):
+            break
+        expect(groups.first).to_be_visible()
+        with page.expect_response(lambda response: "stations.geojson?bbox=" in response.url):
+            groups.first.click()
+        page.wait_for_timeout(400)  # the zoom animation
+    for name in near:
+        expect(marker(name)).to_be_visible()
+    marker("梧桐·SPACE").click()
+    expect(page.locator(".leaflet-popup-content a").first).to_have_attribute("href", stations["target"].get_absolute_url())
+    check_page(page, lang=ZH)
