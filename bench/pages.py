@@ -3,6 +3,7 @@
 Runs inside Django (bench/dbtasks.py sets it up).
 """
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,14 @@ from lunch.models import Order
 from portal.models import User
 from stations.models import Station
 from wishes.models import Wish
+
+
+def _view_bbox(lat, lng, *, zoom, half_width=0.025, half_height=0.018):
+    """A map view around (lat, lng), widened to the squares the feed groups in at `zoom`, as stations.js asks for it."""
+    side = 360 / 2 ** (zoom + 2)
+    west, south = (math.floor((lng - half_width) / side) - 1) * side, (math.floor((lat - half_height) / side) - 1) * side
+    east, north = (math.ceil((lng + half_width) / side) + 1) * side, (math.ceil((lat + half_height) / side) + 1) * side
+    return ",".join(f"{value:.6f}" for value in (west, south, east, north))
 
 
 def pick_pages(near):
@@ -51,7 +60,10 @@ def pick_pages(near):
         ("wish", f"/wishes/{wish.pk}/" if wish else None),
         ("lunch", "/lunch/"),
         ("room", f"/reservations/rooms/{room.pk}/" if room else None),
+        # The map's first request (the whole set, grouped when large), then the one for its view once it has zoomed in
+        # near the same point (about 5 × 4 km at zoom 14, the bounds snapped to the feed's grouping squares as the map does).
         ("geojson", "/stations.geojson"),
+        ("geojson_view", f"/stations.geojson?bbox={_view_bbox(lat, lng, zoom=14)}&zoom=14"),
     ]
     return [{"name": name, "path": path} for name, path in pages]
 

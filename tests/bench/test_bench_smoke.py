@@ -19,7 +19,7 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-PAGES = {"home", "stations", "stations_near", "station", "events", "event", "wishes", "wish", "lunch", "room", "geojson"}
+PAGES = {"home", "stations", "stations_near", "station", "events", "event", "wishes", "wish", "lunch", "room", "geojson", "geojson_view"}
 SCENARIOS = {"booking_race", "lunch_race", "wish_race", "booking_quiet", "lunch_quiet"}
 REDIS_DB = 13  # the benchmark's own Redis database (the suite uses another)
 
