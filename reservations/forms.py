@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from portal.models import Organisation
 from stations.hours import SHANGHAI
@@ -20,8 +20,8 @@ def _times(step, *, with_midnight_end=False):
 
 class ReservationRequestForm(forms.Form):
     date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    start = forms.ChoiceField(label=_("From"))
-    end = forms.ChoiceField(label=_("Until"))
+    start = forms.ChoiceField(label=pgettext_lazy("time of day", "From"))
+    end = forms.ChoiceField(label=pgettext_lazy("time of day", "Until"))
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     attendees = forms.IntegerField(label=_("Expected people"), min_value=1, max_value=32767, initial=1)
     organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none(), required=False)

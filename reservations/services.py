@@ -208,8 +208,7 @@ def reservation_request_weekly(*, area, user, starts_at, ends_at, purpose, weeks
             raise ReservationError(outcomes[0].problem if weeks == 1 else _("None of the dates could be reserved."))
         for reservation in held:
             audit_log(action=f"reservations.reservation.{status}", actor=user, target=reservation)
-        first, last_end = held[0].starts_at.astimezone(SHANGHAI), held[0].ends_at.astimezone(SHANGHAI)
-        when = f"{first:%Y-%m-%d %H:%M}–{last_end:%H:%M}"
+        when = _when(held[0])
         if len(held) > 1:
             when = format_lazy(_("{when}, weekly: {count} dates"), when=when, count=len(held))
         notify(
@@ -221,6 +220,12 @@ def reservation_request_weekly(*, area, user, starts_at, ends_at, purpose, weeks
             url=reverse("reservations:mine"),
         )
     return outcomes
+
+
+def _when(reservation):
+    """"2026-12-03 14:00–15:30", in Shanghai time, for notifications."""
+    start, end = reservation.starts_at.astimezone(SHANGHAI), reservation.ends_at.astimezone(SHANGHAI)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
 
 
 def reservation_request(*, area, user, starts_at, ends_at, purpose, attendees=1, organisation=None, now=None):
@@ -252,7 +257,7 @@ def reservation_decide(*, reservation, actor, approve, remark="", now=None):
     if not approve and not remark.strip():
         raise ReservationError(_("Please give the reason for the rejection; the requester will see it."))
     with transaction.atomic():
-        locked = Reservation.objects.select_for_update().select_related("area").get(pk=reservation.pk)
+        locked = Reservation.objects.select_for_update(of=("self",)).select_related("area__station").get(pk=reservation.pk)
         if locked.status != Reservation.Status.PENDING:
             raise ReservationError(_("Only a reservation waiting for approval can be approved or rejected."))
         locked.status = Reservation.Status.APPROVED if approve else Reservation.Status.REJECTED
@@ -263,7 +268,9 @@ def reservation_decide(*, reservation, actor, approve, remark="", now=None):
             recipient=locked.user, kind=f"reservations.reservation.{locked.status}",
             title=format_lazy(_("Reservation approved: {room}") if approve else _("Reservation not approved: {room}"),
                               room=locked.area.display_name),
-            body=locked.staff_remark, url=reverse("reservations:mine"),
+            body=format_lazy("{when} · {station}\n{remark}", when=_when(locked), station=locked.area.station.name,
+                             remark=locked.staff_remark),
+            url=reverse("reservations:mine"),
         )
     return locked
 

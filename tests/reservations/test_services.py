@@ -108,9 +108,17 @@ def test_only_staff_of_the_station_decide_and_a_rejection_needs_a_reason():
         reservation_decide(reservation=reservation, actor=staff, approve=False, remark=" ")
     approved = reservation_decide(reservation=reservation, actor=staff, approve=True)
     assert approved.status == Reservation.Status.APPROVED
-    assert approved.user.notifications.filter(kind="reservations.reservation.approved").exists()
+    told = approved.user.notifications.get(kind="reservations.reservation.approved")
+    # The decision says which reservation it is about: the date and time in Shanghai, and the station.
+    start = shanghai_at(2, 14)
+    assert told.body.startswith(f"{start:%Y-%m-%d} 14:00–15:00 · {area.station.name}")
     with pytest.raises(ReservationError):
         reservation_decide(reservation=approved, actor=staff, approve=False, remark="again")
+
+    rejected = reservation_decide(reservation=ask(area, shanghai_at(2, 16), shanghai_at(2, 17)), actor=staff, approve=False,
+                                  remark="当天有消防检查")
+    told = rejected.user.notifications.get(kind="reservations.reservation.rejected")
+    assert told.body == f"{start:%Y-%m-%d} 16:00–17:00 · {area.station.name}\n当天有消防检查"
 
 
 def test_staff_block_a_slot_and_nobody_can_take_it():
