@@ -11,11 +11,14 @@ from stations.hours import SHANGHAI
 MIDNIGHT_END = "24:00"
 
 
-def _times(step, *, with_midnight_end=False):
-    values = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, step)]
-    if with_midnight_end:
-        values.append(MIDNIGHT_END)
-    return [(v, v) for v in values]
+DAY_MINUTES = 24 * 60
+
+
+def _times(step, first, last):
+    """Choices every `step` minutes from `first` to `last` minutes after midnight, on the step grid; 24:00 ends the day."""
+    first += -first % step
+    return [(v, v) for v in (f"{m // 60:02d}:{m % 60:02d}" if m < DAY_MINUTES else MIDNIGHT_END
+                             for m in range(first, last + 1, step))]
 
 
 class ReservationRequestForm(forms.Form):
@@ -30,11 +33,13 @@ class ReservationRequestForm(forms.Form):
         help_text=_("The same time every week: each date is a reservation of its own, and you can see which dates are free before you send."),
     )
 
-    def __init__(self, *args, reservable, user, **kwargs):
+    def __init__(self, *args, reservable, user, hours=(0, DAY_MINUTES), **kwargs):
+        """`hours`: the earliest start and the latest end the room is ever open, in minutes after midnight."""
         super().__init__(*args, **kwargs)
         step = reservable.slot_minutes
-        self.fields["start"].choices = _times(step)
-        self.fields["end"].choices = _times(step, with_midnight_end=True)[1:]
+        first, last = hours
+        self.fields["start"].choices = _times(step, first, last - step)
+        self.fields["end"].choices = _times(step, first + step, last)
         self.fields["weeks"].choices = [(1, _("Only this date"))] + [
             (n, ngettext_lazy("Weekly, %(count)d week", "Weekly, %(count)d weeks", n) % {"count": n})
             for n in range(2, settings.RESERVATIONS_MAX_WEEKS + 1)

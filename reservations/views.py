@@ -3,7 +3,7 @@
 A ReservationError from the services becomes a form error or a flash message; nothing a visitor sends ends in a 500.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import icalendar
@@ -25,9 +25,9 @@ from events.calendars import absolute_url, new_calendar, site_host
 from portal import page_cache
 from portal.models import District
 from reservations import selectors, services
-from reservations.forms import ReservationRequestForm
+from reservations.forms import DAY_MINUTES, ReservationRequestForm
 from reservations.models import Reservation
-from stations.hours import local_now
+from stations.hours import SHANGHAI, local_now
 from stations.models import FunctionArea
 
 
@@ -110,6 +110,22 @@ def _initial(request, reservable):
     return initial
 
 
+def _open_span(area, monday):
+    """The earliest start and latest end of the room's opening periods in the week from `monday`, in minutes after
+    midnight, for the form's time choices (the service still checks each day's own hours). All day if it never opens
+    that week or a period runs past midnight."""
+    span = None
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        midnight = datetime.combine(day, time(0), tzinfo=SHANGHAI)
+        for start, end in selectors.room_periods(area.station, area.reservable, day):
+            first, last = (start - midnight) // timedelta(minutes=1), (end - midnight) // timedelta(minutes=1)
+            if last > DAY_MINUTES:
+                return 0, DAY_MINUTES
+            span = (min(span[0], first), max(span[1], last)) if span else (first, last)
+    return span or (0, DAY_MINUTES)
+
+
 def _report_outcomes(request, outcomes):
     held = [o for o in outcomes if o.reservation is not None]
     pending = any(o.reservation.status == Reservation.Status.PENDING for o in held)
@@ -129,11 +145,13 @@ def _report_outcomes(request, outcomes):
 @login_required
 def request_form(request, area_id):
     """One date, or the same time weekly: a weekly request first shows which dates are free, then reserves those."""
-    area = _room_or_404(area_id, selectors.week_start(local_now().date()))
+    monday = selectors.week_start(local_now().date())
+    area = _room_or_404(area_id, monday)
     reservable = area.reservable
+    hours = _open_span(area, monday)
     preview = None
     if request.method == "POST":
-        form = ReservationRequestForm(request.POST, reservable=reservable, user=request.user)
+        form = ReservationRequestForm(request.POST, reservable=reservable, user=request.user, hours=hours)
         if form.is_valid():
             data = form.cleaned_data
             request_args = {"area": area, "user": request.user, "starts_at": data["starts_at"], "ends_at": data["ends_at"],
@@ -148,7 +166,7 @@ def request_form(request, area_id):
             except services.ReservationError as error:
                 form.add_error(None, error.message)
     elif request.method in ("GET", "HEAD"):
-        form = ReservationRequestForm(initial=_initial(request, reservable), reservable=reservable, user=request.user)
+        form = ReservationRequestForm(initial=_initial(request, reservable), reservable=reservable, user=request.user, hours=hours)
     else:
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
     return render(request, "reservations/request_form.html", {

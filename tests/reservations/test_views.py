@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reservations.models import Reservation, ReservationQuota
-from stations.models import FunctionArea, Station
+from stations.models import FunctionArea, OpeningException, Station
 from tests.factories import MembershipFactory, UserFactory
 from tests.reservations.factories import meeting_room, shanghai_at
 
@@ -147,9 +147,33 @@ def _quota_case(area, user):
     return {"organisation": membership.organisation.pk}
 
 
+def test_the_time_choices_are_the_rooms_opening_hours_and_a_time_outside_them_changes_nothing(client):
+    area = meeting_room()  # open 08:00–21:00, 30-minute slots
+    client.force_login(UserFactory())
+    form = client.get(reverse("reservations:request", args=[area.pk])).context["form"]
+    starts = [value for value, _ in form.fields["start"].choices]
+    ends = [value for value, _ in form.fields["end"].choices]
+    assert (starts[0], starts[-1], len(starts)) == ("08:00", "20:30", 26)
+    assert (ends[0], ends[-1], len(ends)) == ("08:30", "21:00", 26)
+
+    response = post(client, area, shanghai_at(2, 7), shanghai_at(2, 8, 30))
+    assert response.status_code == 200
+    assert "start" in response.context["form"].errors
+    assert Reservation.objects.count() == 0
+
+
+def test_a_room_open_round_the_clock_offers_the_whole_day_up_to_midnight(client):
+    area = meeting_room()
+    area.station.opening_hours.update(opens="00:00", closes="00:00")  # 00:00 to 00:00 is the whole day
+    client.force_login(UserFactory())
+    form = client.get(reverse("reservations:request", args=[area.pk])).context["form"]
+    assert [form.fields["start"].choices[0][0], form.fields["start"].choices[-1][0]] == ["00:00", "23:30"]
+    assert [form.fields["end"].choices[0][0], form.fields["end"].choices[-1][0]] == ["00:30", "24:00"]
+
+
 @pytest.mark.parametrize(("case", "start", "end", "message"), [
     ("past", (-1, 14), (-1, 15), "in the past"),
-    ("hours", (2, 7), (2, 8, 30), "not open"),
+    ("hours", (2, 10), (2, 11), "not open"),  # the station is closed that day
     ("long", (2, 8), (2, 13), "longest"),
     ("far", (40, 10), (40, 11), "days ahead"),
     ("capacity", (2, 10), (2, 11), "at most 20 people"),
@@ -166,6 +190,8 @@ def test_every_broken_rule_is_a_form_error_and_nothing_is_saved(client, case, st
         extra["attendees"] = 21
     if case == "quota":
         extra.update(_quota_case(area, user))
+    if case == "hours":
+        OpeningException.objects.create(station=area.station, date=shanghai_at(2, 10).date(), is_closed=True, reason="消防检查")
     if case == "overlap":
         Reservation.objects.create(area=area, user=UserFactory(), starts_at=shanghai_at(2, 10), ends_at=shanghai_at(2, 11), purpose="x")
     before = Reservation.objects.count()
