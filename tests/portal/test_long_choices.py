@@ -61,6 +61,33 @@ def test_a_street_narrows_the_wall_station_list(client, many_stations):
     assert sorted(_options(page, "station")) == sorted(["", *(str(s.pk) for s in few)])
 
 
+def test_a_city_of_campaigns_waits_for_a_street_on_the_wall(client):
+    """Hundreds of campaigns over the years: the wall lists a street's own, or the one chosen; a few are all listed."""
+    from tests.wishes.factories import wish
+    from wishes.models import Campaign
+
+    today = timezone.localdate()
+    quiet, busy = StreetFactory(), StreetFactory()
+    stations = {street: StationFactory(street=street) for street in (quiet, busy)}
+
+    def campaign(street, n):
+        made = Campaign.objects.create(name=f"心愿季{street.pk}-{n:03}", street=street, starts_on=today, ends_on=today + timedelta(days=30))
+        wish(station=stations[street], campaign=made)  # on the wall
+        return made
+
+    few = [campaign(quiet, n) for n in range(2)]
+    assert sorted(_options(client.get(reverse("wishes:wall")).content.decode(), "campaign")) == sorted(["", *(str(c.pk) for c in few)])
+
+    many = [campaign(busy, n) for n in range(MAX_CHOICES)]
+    page = client.get(reverse("wishes:wall")).content.decode()
+    assert _options(page, "campaign") == [""]
+    assert "first, then a campaign from the list" in page or "再从列表中选择主题活动" in page
+    narrowed = client.get(reverse("wishes:wall"), {"street": quiet.pk}).content.decode()
+    assert sorted(_options(narrowed, "campaign")) == sorted(["", *(str(c.pk) for c in few)])
+    chosen = client.get(reverse("wishes:wall"), {"campaign": many[7].pk}).content.decode()
+    assert _options(chosen, "campaign") == ["", str(many[7].pk)]
+
+
 def test_a_few_stations_are_all_listed(client):
     stations = [StationFactory() for _ in range(4)]
     page = client.get(reverse("events:list")).content.decode()
