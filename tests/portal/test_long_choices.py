@@ -88,6 +88,21 @@ def test_a_city_of_campaigns_waits_for_a_street_on_the_wall(client):
     assert _options(chosen, "campaign") == ["", str(many[7].pk)]
 
 
+def test_a_city_of_streets_waits_for_a_district_on_the_station_list(client):
+    small, large = DistrictFactory(name="黄浦区"), DistrictFactory(name="浦东新区")
+    few = [StreetFactory(district=small) for _ in range(3)]
+    assert sorted(_options(client.get(reverse("stations:list")).content.decode(), "street")) == sorted(["", *(str(s.pk) for s in few)])
+
+    many = [StreetFactory(district=large) for _ in range(MAX_CHOICES)]
+    page = client.get(reverse("stations:list")).content.decode()
+    assert _options(page, "street") == [""]
+    assert "first, then a street or town from the list" in page or "再从列表中选择街道" in page
+    narrowed = client.get(reverse("stations:list"), {"district": small.pk}).content.decode()
+    assert sorted(_options(narrowed, "street")) == sorted(["", *(str(s.pk) for s in few)])
+    chosen = client.get(reverse("stations:list"), {"street": many[5].pk}).content.decode()
+    assert _options(chosen, "street") == ["", str(many[5].pk)]
+
+
 def test_a_few_stations_are_all_listed(client):
     stations = [StationFactory() for _ in range(4)]
     page = client.get(reverse("events:list")).content.decode()
