@@ -61,6 +61,17 @@ def test_a_street_narrows_the_wall_station_list(client, many_stations):
     assert sorted(_options(page, "station")) == sorted(["", *(str(s.pk) for s in few)])
 
 
+def _assert_waits_for_a_narrower_filter(client, url_name, name, *, hint, narrow, few, chosen):
+    """Too many choices: the `name` drop-down of `url_name` offers none and says how to narrow it (English or Chinese
+    `hint`); narrowed by `narrow`, it lists `few`; with `chosen` picked, it lists that one."""
+    page = client.get(reverse(url_name)).content.decode()
+    assert _options(page, name) == [""]
+    assert hint[0] in page or hint[1] in page
+    narrowed = client.get(reverse(url_name), narrow).content.decode()
+    assert sorted(_options(narrowed, name)) == sorted(["", *(str(row.pk) for row in few)])
+    assert _options(client.get(reverse(url_name), {name: chosen.pk}).content.decode(), name) == ["", str(chosen.pk)]
+
+
 def test_a_city_of_campaigns_waits_for_a_street_on_the_wall(client):
     """Hundreds of campaigns over the years: the wall lists a street's own, or the one chosen; a few are all listed."""
     from tests.wishes.factories import wish
@@ -79,13 +90,8 @@ def test_a_city_of_campaigns_waits_for_a_street_on_the_wall(client):
     assert sorted(_options(client.get(reverse("wishes:wall")).content.decode(), "campaign")) == sorted(["", *(str(c.pk) for c in few)])
 
     many = [campaign(busy, n) for n in range(MAX_CHOICES)]
-    page = client.get(reverse("wishes:wall")).content.decode()
-    assert _options(page, "campaign") == [""]
-    assert "first, then a campaign from the list" in page or "再从列表中选择主题活动" in page
-    narrowed = client.get(reverse("wishes:wall"), {"street": quiet.pk}).content.decode()
-    assert sorted(_options(narrowed, "campaign")) == sorted(["", *(str(c.pk) for c in few)])
-    chosen = client.get(reverse("wishes:wall"), {"campaign": many[7].pk}).content.decode()
-    assert _options(chosen, "campaign") == ["", str(many[7].pk)]
+    _assert_waits_for_a_narrower_filter(client, "wishes:wall", "campaign", hint=("a campaign from the list", "选择主题活动"),
+                                        narrow={"street": quiet.pk}, few=few, chosen=many[7])
 
 
 def test_a_city_of_streets_waits_for_a_district_on_the_station_list(client):
@@ -94,13 +100,8 @@ def test_a_city_of_streets_waits_for_a_district_on_the_station_list(client):
     assert sorted(_options(client.get(reverse("stations:list")).content.decode(), "street")) == sorted(["", *(str(s.pk) for s in few)])
 
     many = [StreetFactory(district=large) for _ in range(MAX_CHOICES)]
-    page = client.get(reverse("stations:list")).content.decode()
-    assert _options(page, "street") == [""]
-    assert "first, then a street or town from the list" in page or "再从列表中选择街道" in page
-    narrowed = client.get(reverse("stations:list"), {"district": small.pk}).content.decode()
-    assert sorted(_options(narrowed, "street")) == sorted(["", *(str(s.pk) for s in few)])
-    chosen = client.get(reverse("stations:list"), {"street": many[5].pk}).content.decode()
-    assert _options(chosen, "street") == ["", str(many[5].pk)]
+    _assert_waits_for_a_narrower_filter(client, "stations:list", "street", hint=("a street or town from the list", "选择街道或镇"),
+                                        narrow={"district": small.pk}, few=few, chosen=many[5])
 
 
 def test_a_few_stations_are_all_listed(client):
