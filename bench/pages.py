@@ -18,12 +18,13 @@ from events.models import Booking, Event
 from lunch.models import Order
 from portal.models import User
 from stations.models import Station
+from stations.selectors import map_cell_degrees
 from wishes.models import Wish
 
 
 def _view_bbox(lat, lng, *, zoom, half_width=0.025, half_height=0.018):
     """A map view around (lat, lng), widened to the squares the feed groups in at `zoom`, as stations.js asks for it."""
-    side = 360 / 2 ** (zoom + 2)
+    side = map_cell_degrees(zoom)
     west, south = (math.floor((lng - half_width) / side) - 1) * side, (math.floor((lat - half_height) / side) - 1) * side
     east, north = (math.ceil((lng + half_width) / side) + 1) * side, (math.ceil((lat + half_height) / side) + 1) * side
     return ",".join(f"{value:.6f}" for value in (west, south, east, north))

@@ -145,11 +145,17 @@ def narrow_choices(form, name, queryset, *, selected, hint):
     field.widget.choices = [("", field.empty_label), *((row.pk, str(row)) for row in rows)]
 
 
+def narrow_by(filterset, form, name, queryset, *, by, lookup, hint):
+    """The `name` drop-down with the rows of `queryset`, only those matching the filter `by` (through `lookup`)
+    when one is chosen; past MAX_CHOICES it waits for that narrower filter (see narrow_choices)."""
+    if filterset.valid.get(by):
+        queryset = queryset.filter(**{lookup: filterset.valid[by]})
+    narrow_choices(form, name, queryset, selected=filterset.valid.get(name), hint=hint)
+
+
 def narrow_station_choices(filterset, form, *, by, lookup, hint):
     """The station drop-down of a list's filters, narrowed by the filter `by` (a district, a street)."""
     from stations.models import Station
 
     stations = Station.objects.filter(is_active=True).order_by("name").only("pk", "name")
-    if filterset.valid.get(by):
-        stations = stations.filter(**{lookup: filterset.valid[by]})
-    narrow_choices(form, "station", stations, selected=filterset.valid.get("station"), hint=hint)
+    narrow_by(filterset, form, "station", stations, by=by, lookup=lookup, hint=hint)

@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import MAX_CHOICES, MAX_PARAM_LENGTH, ListFilterSet, narrow_choices
+from portal.filters import MAX_CHOICES, MAX_PARAM_LENGTH, ListFilterSet, narrow_by
 from portal.models import Building, District, Neighbourhood, Street
 from stations.models import FunctionArea, Station, ThemeTag
 from stations.selectors import DEFAULT_RADIUS_M, station_search
@@ -155,11 +155,8 @@ class StationFilter(ListFilterSet):
         if self.places and self.places_overflow:
             form.fields["place"].help_text = _("Choose a district or a street first, then a place from the list.")
         # A city has some 215 streets and towns: past MAX_CHOICES, those of the chosen district.
-        streets = Street.objects.select_related("district")
-        if self.valid.get("district"):
-            streets = streets.filter(district=self.valid["district"])
-        narrow_choices(form, "street", streets, selected=self.valid.get("street"),
-                       hint=_("Choose a district first, then a street or town from the list."))
+        narrow_by(self, form, "street", Street.objects.select_related("district"), by="district", lookup="district",
+                  hint=_("Choose a district first, then a street or town from the list."))
 
     def _place_choices(self):
         return [

@@ -8,7 +8,7 @@ page fail. Only the public statuses can be asked for: a draft is not on the wall
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters import ListFilterSet, narrow_choices, narrow_station_choices
+from portal.filters import ListFilterSet, narrow_by, narrow_station_choices
 from portal.models import Street
 from stations.models import Station
 from wishes.models import Wish
@@ -42,11 +42,8 @@ class WishFilter(ListFilterSet):
     def narrow_form(self, form):
         narrow_station_choices(self, form, by="street", lookup="street", hint=_("Choose a street or town first, then a station from the list."))
         # A city runs hundreds of campaigns over the years: past MAX_CHOICES, the street's own.
-        campaigns = campaigns_on_the_wall().only("pk", "name")
-        if self.valid.get("street"):
-            campaigns = campaigns.filter(street=self.valid["street"])
-        narrow_choices(form, "campaign", campaigns, selected=self.valid.get("campaign"),
-                       hint=_("Choose a street or town first, then a campaign from the list."))
+        narrow_by(self, form, "campaign", campaigns_on_the_wall().only("pk", "name"), by="street", lookup="street",
+                  hint=_("Choose a street or town first, then a campaign from the list."))
 
     def search_arguments(self, *, with_status=True):
         data = self.valid
