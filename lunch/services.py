@@ -2,10 +2,11 @@
 
 Every lunch write takes its rows in one order: the person's account row (the balance; it also lines up a
 person's double submits), the policy's month row (the subsidy budget), then the offer's row and its pickup
-point's row (the portions). An order reads the offer without a lock and counts its portions last, in one
-conditional UPDATE just before the commit (`_take_portions`), so the offer's row — which every order of that
-meal needs — is held for a moment, not for a whole order. Cancelling locks the order first, then the same rows
-in the same order. Each lock takes its own row only (`of=("self",)`): a join locked along with it (the
+point's row (the portions). Only the account is locked at the start: it is the person's own. The month row —
+which every subsidised order of the street needs — and the offer's row — which every order of that meal needs —
+are read without a lock and charged last, each in one conditional UPDATE just before the commit
+(`_charge_budget`, `_take_portions`), so they are held for a moment, not for a whole order. Cancelling locks the
+order first, then the same rows in the same order. Each lock takes its own row only (`of=("self",)`): a join locked along with it (the
 merchant, the pickup point) would make every order of a merchant or a point queue behind one another. Counters
 and balances move with F(), so the constraints judge the real totals: `offer_not_oversold`,
 `account_never_negative`, `spend_within_budget`, `order_one_subsidy_per_day`, `order_price_adds_up`,
@@ -68,7 +69,6 @@ class Price:
     subsidy_fen: int  # one meal at most
     policy: SubsidyPolicy | None = None
     no_subsidy_reason: str = ""
-    spend: "SubsidySpend | None" = None  # with quote(lock=True): the month's row, locked, that the order charges
 
     @property
     def total_fen(self):
@@ -119,11 +119,11 @@ def policies_for(user, point, day):
     return out
 
 
-def quote(*, user, offer, point, quantity=1, lock=False):
+def quote(*, user, offer, point, quantity=1):
     """The price this person would pay now, with the reason when there is no subsidy.
 
-    With `lock=True` (inside order_place's transaction) the month's budget row is locked and is the
-    one the order will charge; otherwise this is the preview shown before confirming.
+    The month's spend is read without a lock: order_place charges the subsidy with `_charge_budget`, which
+    checks the budget again in the statement that spends it.
     """
     day = offer.date
     discount, _subsidy = split_price(list_fen=offer.meal.list_price_fen, quantity=quantity,
@@ -145,40 +145,39 @@ def quote(*, user, offer, point, quantity=1, lock=False):
         if subsidy <= 0:
             continue
         subsidisable = True
-        spend = _spend_row(policy, day, lock=lock)
-        spent = spend.spent_fen if spend is not None else 0
-        budget = spend.budget_fen if lock else policy.monthly_budget_fen
-        if spent + subsidy <= budget:
-            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy, spend=spend if lock else None)
+        spent = SubsidySpend.objects.filter(policy=policy, month=month_start(day)).values_list("spent_fen", flat=True).first() or 0
+        if spent + subsidy <= policy.monthly_budget_fen:
+            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy)
     if not subsidisable:  # the merchant's discount already covers the meal: there is nothing to subsidise
         return Price(offer.meal.list_price_fen, quantity, discount, 0)
     return Price(offer.meal.list_price_fen, quantity, discount, 0,
                  no_subsidy_reason=_("This month's subsidy budget is spent. Thank you for understanding."))
 
 
-def _spend_row(policy, day, *, lock):
-    """The policy's row for the month of `day`; with `lock`, created if missing and locked (inside a transaction).
+def charge_budget(policy, day, fen):
+    """Spend `fen` of the policy's budget for the month of `day`, if it still fits; False when it doesn't.
 
-    The row carries the budget the constraint `spend_within_budget` checks. It follows the policy's budget when
-    the street changes it mid-month, but never drops below what is already spent (those meals are eaten).
+    One conditional UPDATE checks and spends under the month row's lock, which is then held to the commit only —
+    every subsidised order of the street needs that row. The row carries the budget the constraint
+    `spend_within_budget` checks; it follows the policy's budget when the street changes it mid-month (the
+    check makes sure it never drops below what is spent: those meals are eaten). The month's first subsidised
+    meal makes the row.
     """
     month = month_start(day)
-    if not lock:
-        return SubsidySpend.objects.filter(policy=policy, month=month).first()
-    spend = SubsidySpend.objects.select_for_update().filter(policy=policy, month=month).first()
-    if spend is None:  # the month's first subsidised meal
-        SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": policy.monthly_budget_fen})
-        spend = SubsidySpend.objects.select_for_update().get(policy=policy, month=month)
-    budget = max(policy.monthly_budget_fen, spend.spent_fen)
-    if spend.budget_fen != budget:
-        spend.budget_fen = budget
-        spend.save(update_fields=["budget_fen"])
-    return spend
+    budget = policy.monthly_budget_fen
+    fits = SubsidySpend.objects.filter(policy=policy, month=month, spent_fen__lte=budget - fen)
+    charge = {"spent_fen": F("spent_fen") + fen, "meals": F("meals") + 1, "budget_fen": budget}
+    if fits.update(**charge):
+        return True
+    if SubsidySpend.objects.filter(policy=policy, month=month).exists():
+        return False
+    SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": budget})
+    return bool(fits.update(**charge))
 
 
-def _move_spend(spend, *, fen, meals):
-    """Move a locked month row by `fen` and `meals` in the database, so the constraint sees the real sum."""
-    SubsidySpend.objects.filter(pk=spend.pk).update(spent_fen=F("spent_fen") + fen, meals=F("meals") + meals)
+def _refund_budget(policy_id, day, fen):
+    """Give one subsidy back to the month of `day` (the row exists: the order charged it)."""
+    SubsidySpend.objects.filter(policy_id=policy_id, month=month_start(day)).update(spent_fen=F("spent_fen") - fen, meals=F("meals") - 1)
 
 
 # ---------------------------------------------------------------------------
@@ -212,26 +211,6 @@ def _account_for_update(user):
     return account
 
 
-def _create_with_code(offer, point, **fields):
-    """The order with a pickup code no other order at this point has today (constraint order_code_unique_per_point_and_day).
-
-    Codes taken are read first; two orders racing for the same fresh code (one in a million) retry in a savepoint.
-    """
-    taken = set(Order.objects.filter(point=point, pickup_day=offer.date).values_list("pickup_code", flat=True))
-    for _attempt in range(5):
-        code = new_pickup_code()
-        while code in taken:
-            code = new_pickup_code()
-        try:
-            with transaction.atomic():
-                return Order.objects.create(offer=offer, point=point, pickup_day=offer.date, pickup_code=code, **fields)
-        except IntegrityError as exc:
-            if "order_code_unique_per_point_and_day" not in str(exc) and "pickup_code" not in str(exc):
-                raise
-            taken.add(code)
-    raise LunchError(_("Please try again in a moment."))
-
-
 def _as_id(value):
     """A row id from a form or URL, or None when it can't be one (a forged value is a refusal, not a 500)."""
     if isinstance(value, bool):
@@ -254,8 +233,38 @@ def _earlier_order(user, key):
     return Order.objects.filter(user=user, idempotency_key=key).order_by("pk").first()
 
 
-def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.BALANCE, key=None, now=None):
-    """Place one order. Idempotent on `key` (the form's one-time key): a double submit returns the first order."""
+PLACE_ATTEMPTS = 5
+
+
+class _BudgetJustSpent(Exception):
+    """The month's budget went to someone else between the quote and the charge: the order is priced again."""
+
+
+def _offer_and_point(offer_id, point_id, offer=None):
+    """The offer (meal and merchant along) and its active pickup point `point_id`, read without a lock.
+
+    `offer`, when given, is the caller's fresh read of the same offer with `offer_points` prefetched
+    (selectors.offer_for_order), so it isn't read again. What is read here is checked again by the statements
+    that charge the budget and count the portions.
+    """
+    if offer is None or offer.pk != offer_id:
+        # order_by("pk"): `.first()` would sort by the model's ordering, which joins the merchant's organisation.
+        offer = DailyOffer.objects.select_related("meal", "merchant__organisation").filter(pk=offer_id).order_by("pk").first()
+        if offer is None:
+            raise LunchError(_("There is no such meal on offer."))
+        offer_point = OfferPoint.objects.select_related("point").filter(offer=offer, point_id=point_id).order_by("pk").first()
+    else:
+        offer_point = next((each for each in offer.offer_points.all() if each.point_id == point_id), None)
+    if offer_point is None or not offer_point.point.is_active:
+        raise LunchError(_("This meal is not delivered to that pickup point."))
+    return offer, offer_point
+
+
+def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.BALANCE, key=None, now=None, offer=None):
+    """Place one order. Idempotent on `key` (the form's one-time key): a double submit returns the first order.
+
+    `offer` may pass the offer as the caller just read it (see `_offer_and_point`).
+    """
     now = now or timezone.now()
     key = _as_key(key) if key is not None else uuid.uuid4()
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= settings.LUNCH_MAX_QUANTITY:
@@ -265,25 +274,37 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
     offer_id, point_id = _as_id(offer_id), _as_id(point_id)
     if offer_id is None:
         raise LunchError(_("There is no such meal on offer."))
+    offer, offer_point = _offer_and_point(offer_id, point_id, offer)
+    try:
+        # Sold out or closed already: said without a transaction, so a rush for the last portions queues for nothing.
+        _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
+    except LunchError:
+        earlier = _earlier_order(user, key)  # a double submit whose first submit took the last portion
+        if earlier is None:
+            raise
+        return earlier
+    for _attempt in range(PLACE_ATTEMPTS):
+        try:
+            return _place(user, offer, offer_point, quantity, payment, key, now)
+        except _BudgetJustSpent:
+            continue  # priced again: the month row now shows the budget spent
+        except IntegrityError as exc:
+            # Two orders at one point drew the same pickup code (one in a million): draw again.
+            if "order_code_unique_per_point_and_day" not in str(exc) and "pickup_code" not in str(exc):
+                raise
+    raise LunchError(_("Please try again in a moment."))
+
+
+def _place(user, offer, offer_point, quantity, payment, key, now):
     with transaction.atomic(durable=True):
-        # Rows are locked in one order by every lunch write — the person's account, the month's budget row, the
-        # offer, its point — so no two writes wait on each other in a circle. The account comes first: it is the
-        # person's own, so it lines up their double submits and their balance and holds nobody else up.
+        # The person's account is locked first: it lines up their double submits and their balance and holds nobody
+        # else up. A double submit waits here for the first submit's lock; once it has the lock it sees that order.
         account = _account_for_update(user)
-        # A double submit waits here for the first submit's lock; once it has the lock it sees that order.
         earlier = _earlier_order(user, key)
         if earlier is not None:
             return earlier
-        # order_by("pk"): `.first()` would sort by the model's ordering, which joins the merchant's organisation.
-        offer = DailyOffer.objects.select_related("meal", "merchant__organisation").filter(pk=offer_id).order_by("pk").first()
-        if offer is None:
-            raise LunchError(_("There is no such meal on offer."))
-        offer_point = OfferPoint.objects.select_related("point").filter(offer=offer, point_id=point_id).order_by("pk").first()
-        if offer_point is None or not offer_point.point.is_active:
-            raise LunchError(_("This meal is not delivered to that pickup point."))
-        # What was read here is checked again by the statement that counts the meals sold (_take_portions).
-        _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
-        price = quote(user=user, offer=offer, point=offer_point.point, quantity=quantity, lock=True)
+        point = offer_point.point
+        price = quote(user=user, offer=offer, point=point, quantity=quantity)
         if payment == Order.Payment.AT_PICKUP:
             if no_shows_of(user, now=now) >= settings.LUNCH_NO_SHOW_LIMIT:
                 raise LunchError(format_lazy(
@@ -293,18 +314,16 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
             raise LunchError(format_lazy(
                 _("Your balance is ¥{balance}; this order needs ¥{needed}. Top up at your station's desk first."),
                 balance=yuan(account.balance_fen), needed=yuan(price.self_paid_fen)))
-        order = _create_with_code(
-            offer, offer_point.point, user=user, quantity=quantity,
+        # The code is unique per point and day (order_code_unique_per_point_and_day); a clash rolls back and draws again.
+        order = Order.objects.create(
+            offer=offer, point=point, pickup_day=offer.date, pickup_code=new_pickup_code(), user=user, quantity=quantity,
             list_price_fen=price.list_fen, discount_fen=price.discount_fen, subsidy_fen=price.subsidy_fen,
             self_paid_fen=price.self_paid_fen, policy=price.policy, subsidised_on=offer.date if price.subsidy_fen else None,
             payment=payment, idempotency_key=key,
         )
-        if price.subsidy_fen:
-            _move_spend(price.spend, fen=price.subsidy_fen, meals=1)
         if payment == Order.Payment.BALANCE and price.self_paid_fen:
             _post(account, LedgerEntry.Kind.ORDER, -price.self_paid_fen, order=order)
         audit_log(action="lunch.order.placed", actor=user, target=order)
-        point = offer_point.point
         notify(
             recipient=user, kind="lunch.order.placed",
             title=format_lazy(_("Lunch ordered: {meal}, pickup code {code}"), meal=offer.meal.name, code=order.pickup_code),
@@ -313,8 +332,11 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
                              price=price.breakdown()),
             url=reverse("lunch:order", args=[order.pk]),
         )
-        # Last, just before the commit: the portions, which every order of this meal competes for. If they went
-        # meanwhile (or the offer closed), everything above rolls back and the person is told why.
+        # Last, just before the commit, the rows others compete for: the street's budget, then the portions. If the
+        # budget went meanwhile, the order is priced again; if the portions went (or the offer closed), everything
+        # above rolls back and the person is told why.
+        if price.subsidy_fen and not charge_budget(price.policy, offer.date, price.subsidy_fen):
+            raise _BudgetJustSpent
         if not _take_portions(offer, offer_point, quantity):
             offer.refresh_from_db()
             offer_point.refresh_from_db()
@@ -376,20 +398,20 @@ def order_cancel(*, order_id, user, now=None):
             raise LunchError(_("There is no such order of yours."))
         if order.status != Order.Status.PLACED:
             raise LunchError(_("This order can no longer be cancelled."))
-        # The same order of locks as order_place: account, budget row, offer, point.
+        # The same order of locks as order_place: account, then (last) budget row, offer, point.
         account = _account_for_update(user)
         # The cut-off is read without a lock: a manifest sent since then is refused below, in the offer's own row.
         cutoff_at = DailyOffer.objects.filter(pk=order.offer_id).values_list("cutoff_at", flat=True).get()
         if now >= cutoff_at:
             raise LunchError(format_lazy(_("Orders can be cancelled until {time}; the merchant is cooking now."),
                                          time=f"{cutoff_at.astimezone(SHANGHAI):%H:%M}"))
-        if order.subsidy_fen:
-            _move_spend(_spend_row(order.policy, order.pickup_day, lock=True), fen=-order.subsidy_fen, meals=-1)
         order.status, order.cancelled_at = Order.Status.CANCELLED, now
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
         if order.payment == Order.Payment.BALANCE and order.self_paid_fen:
             _post(account, LedgerEntry.Kind.REFUND, order.self_paid_fen, order=order)
         audit_log(action="lunch.order.cancelled", actor=user, target=order)
+        if order.subsidy_fen:
+            _refund_budget(order.policy_id, order.pickup_day, order.subsidy_fen)
         # The portions go back last, like order_place takes them; not once the merchant has its list.
         if not DailyOffer.objects.filter(pk=order.offer_id, manifest_sent_at__isnull=True).update(sold=F("sold") - order.quantity):
             raise LunchError(_("This order can no longer be cancelled."))

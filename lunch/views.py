@@ -127,7 +127,7 @@ def order_form(request, offer_id):
             data = form.cleaned_data
             try:
                 order = services.order_place(user=request.user, offer_id=offer.pk, point_id=data["point"], quantity=data["quantity"],
-                                             payment=data["payment"], key=data["key"], now=now)
+                                             payment=data["payment"], key=data["key"], now=now, offer=offer)
             except services.LunchError as error:
                 form.add_error(None, error.message)
             except IntegrityError:

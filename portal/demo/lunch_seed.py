@@ -22,8 +22,8 @@ How the rows are written. `lunch.services.order_place` and `order_cancel` open d
 run inside the seed's one transaction, and refuse orders for past days; they have no in-transaction core. So the
 orders are written here as those services write them, after the same checks: `offer_refusal` as the offer stood
 when the order was placed (the evening before, before its manifest left), the quotas, pay at pickup only where the
-merchant allows it, and the price from `services.quote(lock=True)` — which is also what creates and locks the
-month's subsidy row. A live order moves the offer's and the point's `sold`, the policy's month spend and the
+merchant allows it, and the price from `services.quote`, its subsidy charged with `services.charge_budget` —
+which is also what creates the month's subsidy row. A live order moves the offer's and the point's `sold`, the policy's month spend and the
 person's balance (a ledger debit); a cancelled one leaves the counters where they were (placed, then given back)
 and has its debit and its refund in the ledger. Pickups are recorded as `pick_up` records them, by the merchant's
 staff or staff governing the point. Top-ups are checked with `services.may_top_up` (the recorder holds
@@ -395,7 +395,7 @@ def _order(ctx, changes, number, user, offer, point, status, options, now):
 
     account = changes.made(*Account.objects.get_or_create(user=user))
     account = Account.objects.select_for_update().get(pk=account.pk)
-    price = services.quote(user=user, offer=offer, point=point, quantity=quantity, lock=True)
+    price = services.quote(user=user, offer=offer, point=point, quantity=quantity)
     if payment == Order.Payment.BALANCE and account.balance_fen < price.self_paid_fen:
         # Short of money on a later run: the person tops up again at their usual desk first.
         _top_up(
@@ -444,10 +444,10 @@ def _order(ctx, changes, number, user, offer, point, status, options, now):
         changes.moved_row(DailyOffer, offer.pk)
         changes.moved_row(OfferPoint, offer_point.pk)
         if price.subsidy_fen:
-            # `quote(lock=True)` made the month's row if it was missing.
-            spend = SubsidySpend.objects.get(policy=price.policy, month=services.month_start(day))
+            if not services.charge_budget(price.policy, day, price.subsidy_fen):
+                raise ValueError(f"The demo order of {user.email} was quoted a subsidy its street's budget no longer holds.")
+            spend = SubsidySpend.objects.get(policy=price.policy, month=services.month_start(day))  # made by the charge if missing
             changes.made(spend, spend.pk not in changes.spends_before)
-            SubsidySpend.objects.filter(pk=spend.pk).update(spent_fen=F("spent_fen") + price.subsidy_fen, meals=F("meals") + 1)
             changes.moved_row(SubsidySpend, spend.pk)
         if status == Order.Status.PICKED_UP:
             last = _at(day, "11:50", minutes=number * 11 % 60)

@@ -1,7 +1,7 @@
 """Racing lunch orders on PostgreSQL: portions, a balance, the day's subsidy, the month's budget and double submits.
 
-Each guard in `lunch.services` is backed by a constraint in `lunch.models`: row locks for the person's account and the
-month's budget, and for the portions a conditional UPDATE as the order's last statement. The controls switch the
+Each guard in `lunch.services` is backed by a constraint in `lunch.models`: a row lock for the person's account, and for
+the month's budget and the portions a conditional UPDATE as the order's last statements. The controls switch the
 guard off (a plain read instead of the lock; a check of what was read earlier instead of the conditional count),
 then the constraint too, and show the race does happen, so we know these tests can see it: without the guard the
 constraint alone still holds (the losers fail with its IntegrityError); without both, more is sold or spent than
@@ -376,8 +376,24 @@ def test_control_without_the_account_lock_and_the_constraint_the_balance_goes_ne
         assert balance == ledger_sum(person) == 3000 - 1500 * len(outcome.results)  # F(): no update is lost, only the check
 
 
-def test_control_without_the_budget_lock_the_constraint_alone_keeps_the_budget(monkeypatch, street, seller, lunch_point, slow_order_write):
-    without_select_for_update(monkeypatch, SubsidySpend)
+@pytest.fixture
+def no_budget_guard(monkeypatch):
+    """order_place as it would be if it charged the budget by the month row it read first (the window widened)
+    instead of in the conditional UPDATE that holds the row's lock while it checks and spends."""
+
+    def charge_what_was_read(policy, day, fen):
+        spend, _ = SubsidySpend.objects.get_or_create(policy=policy, month=services.month_start(day),
+                                                      defaults={"budget_fen": policy.monthly_budget_fen})
+        if spend.spent_fen + fen > spend.budget_fen:
+            return False
+        time.sleep(CHECK_TO_WRITE_SECONDS)
+        SubsidySpend.objects.filter(pk=spend.pk).update(spent_fen=F("spent_fen") + fen, meals=F("meals") + 1)
+        return True
+
+    monkeypatch.setattr(services, "charge_budget", charge_what_was_read)
+
+
+def test_control_without_the_budget_guard_the_constraint_alone_keeps_the_budget(street, seller, lunch_point, no_budget_guard):
     funded = policy(street=street, subsidy_fen=1000, budget_fen=5000)
     people = [office_worker(street=street, balance_fen=5000) for _ in range(20)]
     meals = [offer(seller=seller, points=[lunch_point]) for _ in people]
@@ -387,7 +403,7 @@ def test_control_without_the_budget_lock_the_constraint_alone_keeps_the_budget(m
     outcome = run(calls)
     spend = SubsidySpend.objects.get(policy=funded)
     stopped = violated(outcome, "spend_within_budget")
-    report("control, no budget lock", outcome, spent=spend.spent_fen, stopped_by_constraint=len(stopped))
+    report("control, no budget guard", outcome, spent=spend.spent_fen, stopped_by_constraint=len(stopped))
 
     assert stopped, "the race did not show: every order saw the budget it left"
     assert len(stopped) == len(outcome.errors)

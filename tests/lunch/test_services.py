@@ -6,6 +6,7 @@ that moves money the person's balance equals the sum of their ledger.
 """
 
 import csv
+import dataclasses
 import io
 import uuid
 from datetime import UTC, timedelta
@@ -304,6 +305,29 @@ def test_a_budget_raised_mid_month_is_the_one_orders_are_judged_by(street, today
     assert SubsidySpend.objects.values_list("spent_fen", "budget_fen").get() == (2000, 5000)
 
 
+def test_a_budget_spent_after_the_quote_is_not_charged_and_the_order_is_priced_again(street, today_offer, monkeypatch):
+    small = policy(street=street, subsidy_fen=1000, budget_fen=1000)
+    SubsidySpend.objects.create(policy=small, month=today_offer.date.replace(day=1), budget_fen=1000, spent_fen=1000, meals=1)
+    worker = office_worker(street=street, balance_fen=5000)
+    real_quote, quotes = services.quote, []
+
+    def read_before_the_budget_went(**kwargs):  # the first quote saw the month row before another order spent it
+        price = real_quote(**kwargs)
+        quotes.append(price)
+        return dataclasses.replace(price, subsidy_fen=1000, policy=small, no_subsidy_reason="") if len(quotes) == 1 else price
+
+    monkeypatch.setattr(services, "quote", read_before_the_budget_went)
+    placed = order(worker, today_offer)
+
+    assert len(quotes) == 2
+    assert (placed.subsidy_fen, placed.self_paid_fen, placed.policy) == (0, 2500, None)
+    assert SubsidySpend.objects.values_list("spent_fen", "meals").get() == (1000, 1)
+    told = Notification.objects.filter(recipient=worker, kind="lunch.order.placed")
+    assert Order.objects.count() == 1 and told.count() == 1  # the first try's notice rolled back with it
+    assert "25.00" in told.get().body
+    assert_ledger_adds_up(worker)
+
+
 def test_each_month_has_its_own_budget(street, seller, lunch_point):
     policy(street=street, subsidy_fen=1000, budget_fen=1000)
     first, second = (office_worker(street=street, balance_fen=5000) for _ in range(2))
@@ -512,6 +536,18 @@ def test_a_double_submit_after_the_last_portion_went_returns_the_order_not_sold_
     key = uuid.uuid4()
     first = order(person, made, key=key)
     assert order(person, made, key=key).pk == first.pk
+
+
+def test_two_orders_drawing_one_pickup_code_at_a_point_get_two_codes(worker, street, today_offer, monkeypatch):
+    other = office_worker(street=street, balance_fen=5000)
+    drawn = iter(["123456", "123456", "654321"])
+    monkeypatch.setattr(services, "new_pickup_code", lambda: next(drawn))
+    first, second = order(other, today_offer), order(worker, today_offer)
+    assert (first.pickup_code, second.pickup_code) == ("123456", "654321")
+    assert Order.objects.count() == 2 and LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER).count() == 2
+    today_offer.refresh_from_db()
+    assert today_offer.sold == 2
+    assert_ledger_adds_up(worker, other)
 
 
 def test_a_forged_form_key_is_refused(worker, today_offer):

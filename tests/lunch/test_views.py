@@ -12,13 +12,14 @@ import pytest
 import qrcode
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from lunch import services
-from lunch.models import Account, Feedback, LedgerEntry, Merchant, OfferPoint, Order, SubsidySpend, yuan
+from lunch.models import Account, DailyOffer, Feedback, LedgerEntry, Merchant, OfferPoint, Order, SubsidySpend, yuan
 from lunch.templatetags.lunch_extras import pickup_qr
 from portal.models import Notification, StaffAssignment
 from stations.hours import local_now
@@ -303,6 +304,30 @@ def test_ordering_places_the_order_and_takes_the_balance(client, worker, offer, 
     assert (order.subsidy_fen, order.self_paid_fen) == (1000, 1500)
     assert balance(worker) == 3500
     assert Notification.objects.filter(recipient=worker, kind="lunch.order.placed").exists()
+
+
+def test_an_order_reads_the_offer_once_and_a_sold_out_one_opens_no_transaction(client, street, worker, offer, lunch_point):
+    """What an order costs in SQL statements, and that a refusal of a sold-out meal queues behind no lock.
+
+    Placed: the session and the person, the offer and its points, the balance; then the transaction — the account
+    locked, the earlier order of this form, the price (policies, workplace, today's subsidy, the month's spend), the
+    order, its debit and the balance, the audit row, the notification and its delivery, then the budget and the
+    portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its release).
+    """
+    place(lf.office_worker(street=street, balance_fen=5000), offer, lunch_point)  # the month's first
+    with CaptureQueriesContext(connection) as placed:
+        assert post_order(client, offer, lunch_point).status_code == 302
+    statements = [q["sql"].split()[0] for q in placed.captured_queries]
+    assert len(placed) == 22, "\n".join(q["sql"][:120] for q in placed.captured_queries)
+    assert sum(1 for q in placed.captured_queries if "lunch_dailyoffer" in q["sql"] and q["sql"].startswith("SELECT")) == 1
+
+    DailyOffer.objects.filter(pk=offer.pk).update(quota=F("sold"))
+    with CaptureQueriesContext(connection) as refused:
+        response = post_order(client, offer, lunch_point)
+    assert response.status_code == 200 and "Sold out" in text(response)
+    assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith("SAVEPOINT") for q in refused.captured_queries)
+    assert statements.count("UPDATE") == 4  # the balance, the budget, the offer, the point
+    nothing_changed(offer, worker, orders=1, balance_fen=3500)
 
 
 def test_a_double_submit_places_one_order(client, worker, offer, lunch_point):
