@@ -83,15 +83,18 @@ def booking_create(*, event, user, seats=1, now=None):
         raise EventError(_("Only a verified contact of an enterprise can book seats for colleagues."))
     _check_bookable(event, now)  # cheap checks before taking the lock
     _check_may_attend(event, user)
+    # The person's own no-show record, read before the event's lock so the queue behind that lock moves faster.
+    restricted_until = _no_show_restriction(user, now) if event.fee_fen == 0 else None
 
     course = _course_sessions(event, now)
     with transaction.atomic(durable=True):
         if len(course) == 1:
-            return book_in_transaction(event.pk, user, seats, now)
+            return book_in_transaction(event.pk, user, seats, now, restricted_until=restricted_until)
         bookings = {}
         # Sessions are locked in primary-key order, like every multi-event write, so two courses can't deadlock.
         for session_id in sorted(course):
-            booking = book_in_transaction(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk)
+            booking = book_in_transaction(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk,
+                                          restricted_until=restricted_until)
             if booking is not None:
                 bookings[session_id] = booking
         booking = bookings[event.pk]
@@ -115,7 +118,16 @@ def _course_sessions(event, now):
     ) or [event.pk]
 
 
-def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked=False):
+def _no_show_restriction(user, now):
+    from events.checkin import no_show_restriction  # checkin builds on this module
+
+    return no_show_restriction(user, now)
+
+
+_UNREAD = object()
+
+
+def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked=False, restricted_until=_UNREAD):
     """Lock the event and book it. Runs inside the caller's transaction (the seed's, or booking_create's).
 
     It checks the event is bookable and has room; who may book (group seats, private events) is
@@ -123,6 +135,8 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
 
     With `skip_if_booked`, a session the person already holds is left alone (None is returned);
     the check runs under the event's lock, so two course bookings at once can't both pass it.
+    `restricted_until` is the person's no-show restriction (`events.checkin.no_show_restriction`), when the
+    caller has read it already.
     """
     event = _lock_event(event_id)
     _check_bookable(event, now)
@@ -132,10 +146,13 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
         if skip_if_booked:
             return None
         raise EventError(_("You have already booked this event."))
-    from events.checkin import no_show_restriction, no_show_restriction_message  # checkin builds on this module
+    from events.checkin import no_show_restriction_message  # checkin builds on this module
 
     # Repeated no-shows at free events: only the waiting list for a while (they are told why).
-    restricted_until = no_show_restriction(user, now) if event.fee_fen == 0 else None
+    if event.fee_fen:
+        restricted_until = None
+    elif restricted_until is _UNREAD:
+        restricted_until = _no_show_restriction(user, now)
     confirmed = restricted_until is None and event.capacity - event.confirmed_seats >= seats
     booking = Booking.objects.create(
         event=event,
