@@ -269,12 +269,16 @@ def _claim_created_body(station, claim):
     )
 
 
-def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=None):
+def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=None, wish=None):
     """The person (or their party organisation) pledges to fulfil a published wish.
 
     Locks the person's row, then the wish's: at most WISHES_MAX_OPEN_CLAIMS open claims each, one claimer per wish.
+    `wish`, when given, is the caller's fresh read of the same wish: if it is off the wall already (claimed a moment
+    ago), the person is told so without a transaction, so a rush for one wish doesn't queue for nothing.
     """
     now = now or timezone.now()
+    if wish is not None and wish.pk == wish_id and wish.status != Wish.Status.PUBLISHED:
+        raise WishError(_refusal_for_status(wish))
     with transaction.atomic(durable=True):
         _lock_person(user)
         refusal = claim_refusal(user)

@@ -383,10 +383,13 @@ def test_the_second_claimer_is_told_someone_has_just_claimed_it(client, station,
     pledge = client.get(reverse("wishes:claim", args=[made.pk]))  # both opened the pledge page…
     assert pledge.status_code == 200
     claimed(made, first)  # …the first one confirmed a moment earlier
-    response = client.post(reverse("wishes:claim", args=[made.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("wishes:claim", args=[made.pk]))
     assert response.status_code == 302 and response.url == reverse("wishes:detail", args=[made.pk])
     assert any("Someone has just claimed this wish" in m for m in flashes(response))
     assert list(Claim.objects.values_list("claimer_id", flat=True)) == [first.pk]
+    # Told from the wish the page read: no transaction, no lock — a rush for one wish doesn't queue for nothing.
+    assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith("SAVEPOINT") for q in queries.captured_queries)
 
 
 def test_a_member_holding_the_most_open_claims_is_told_why(client, station, staff, settings):
