@@ -229,9 +229,13 @@ def lunch_jobs(offer_ids, point_id, people):
 
 
 def judge_lunch(answer):
-    """Placed: a redirect to the order's page. Refused (sold out): the form again, with its error."""
+    """Placed: a redirect to the order's page. Sold out: a redirect back to the day's meals (with a message);
+    refused for another reason: the form again, with its error."""
     if _redirect_to(answer, "/me/lunch/orders/"):
         return "won"
+    if answer.status == 302 and answer.location == "/lunch/":
+        answer.message = "sold out: sent back to the day's meals"
+        return "lost"
     return "lost" if answer.status == 200 else "error"
 
 

@@ -55,6 +55,13 @@ class LunchError(PortalError):
     """A lunch rule was broken; the message says which."""
 
 
+class SoldOut(LunchError):
+    """No portion of the meal is left (at that pickup point): the person should choose another meal."""
+
+
+SOLD_OUT = _("Sold out. Please choose another meal.")
+
+
 # ---------------------------------------------------------------------------
 # Prices
 
@@ -341,7 +348,7 @@ def _place(user, offer, offer_point, quantity, payment, key, now):
             offer.refresh_from_db()
             offer_point.refresh_from_db()
             _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
-            raise LunchError(_("Sold out. Please choose another meal."))  # a cancellation just gave some back: try again
+            raise SoldOut(SOLD_OUT)  # a cancellation just gave some back: try again
     return order
 
 
@@ -355,7 +362,9 @@ def _refuse_if_unorderable(offer, offer_point, quantity, payment, *, now):
     if offer_point.quota is not None:
         left = min(left, offer_point.quota - offer_point.sold)
     if quantity > left:
-        raise LunchError(_("Sold out. Please choose another meal.") if left <= 0 else format_lazy(_("Only {n} left."), n=left))
+        if left <= 0:
+            raise SoldOut(SOLD_OUT)
+        raise LunchError(format_lazy(_("Only {n} left."), n=left))
 
 
 def _take_portions(offer, offer_point, quantity):

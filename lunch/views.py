@@ -128,6 +128,10 @@ def order_form(request, offer_id):
             try:
                 order = services.order_place(user=request.user, offer_id=offer.pk, point_id=data["point"], quantity=data["quantity"],
                                              payment=data["payment"], key=data["key"], now=now, offer=offer)
+            except services.SoldOut as error:
+                # Back to the day's meals, where another can be chosen (the form would be a dead end now).
+                messages.warning(request, error.message)
+                return redirect(f"{reverse('lunch:today')}?{urlencode({'date': offer.date.isoformat()})}")
             except services.LunchError as error:
                 form.add_error(None, error.message)
             except IntegrityError:

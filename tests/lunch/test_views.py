@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import qrcode
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import F
 from django.test import Client
@@ -306,7 +307,7 @@ def test_ordering_places_the_order_and_takes_the_balance(client, worker, offer, 
     assert Notification.objects.filter(recipient=worker, kind="lunch.order.placed").exists()
 
 
-def test_an_order_reads_the_offer_once_and_a_sold_out_one_opens_no_transaction(client, street, worker, offer, lunch_point):
+def test_an_order_reads_the_offer_once_and_a_sold_out_meal_sends_back_to_the_day_without_a_transaction(client, street, worker, offer, lunch_point):
     """What an order costs in SQL statements, and that a refusal of a sold-out meal queues behind no lock.
 
     Placed: the session and the person, the offer and its points, the balance; then the transaction — the account
@@ -324,10 +325,25 @@ def test_an_order_reads_the_offer_once_and_a_sold_out_one_opens_no_transaction(c
     DailyOffer.objects.filter(pk=offer.pk).update(quota=F("sold"))
     with CaptureQueriesContext(connection) as refused:
         response = post_order(client, offer, lunch_point)
-    assert response.status_code == 200 and "Sold out" in text(response)
+    assert response.status_code == 302 and response.url == f"{TODAY}?date={offer.date.isoformat()}"
+    assert [str(m) for m in get_messages(response.wsgi_request)][-1] == "Sold out. Please choose another meal."
     assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith("SAVEPOINT") for q in refused.captured_queries)
     assert statements.count("UPDATE") == 4  # the balance, the budget, the offer, the point
     nothing_changed(offer, worker, orders=1, balance_fen=3500)
+
+
+def test_a_meal_sold_out_while_ordering_sends_back_to_the_days_meals_saying_so(client, street, worker, seller, lunch_point):
+    last = lf.offer(seller=seller, points=[lunch_point], quota=1, meal_name="最后一份")
+    lf.offer(seller=seller, points=[lunch_point], meal_name="还有的套餐")
+    form = client.get(order_url(last))  # the form showed one portion left…
+    assert form.status_code == 200
+    place(lf.office_worker(street=street, balance_fen=5000), last, lunch_point)  # …someone else took it
+    page = client.post(order_url(last), {"point": lunch_point.pk, "quantity": 1, "payment": "balance", "key": str(uuid.uuid4())},
+                       follow=True)
+    shown = text(page)
+    assert page.redirect_chain[-1][0].startswith(TODAY) and "Sold out. Please choose another meal." in shown
+    assert "还有的套餐" in shown and order_url(last) not in shown
+    nothing_changed(last, worker)
 
 
 def test_a_double_submit_places_one_order(client, worker, offer, lunch_point):
