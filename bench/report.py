@@ -172,6 +172,31 @@ def _writes_table(writes):
     return lines
 
 
+def _cpu_table(writes, cores):
+    """Where each write's CPU time went, and the rate the machine's cores could give at that cost (bench/cpu.py)."""
+    rows = [(name, s) for name, s in writes.items() if s.get("cpu_ms_per_attempt")]
+    if not rows or not cores:
+        return []
+    lines = [
+        "#### Where the CPU goes",
+        "",
+        f"CPU milliseconds per attempt, by process group, read from /proc before and after each scenario. With {cores} cores "
+        f"fully busy, a write costing T ms can go at most {cores} × 1000 ÷ T per second: a scenario near that ceiling is bound "
+        "by the CPU (only a cheaper write goes faster); one well below it waits (locks, round trips).",
+        "",
+        "| scenario | attempts/s | portal workers | PostgreSQL | Redis | client | total | CPU ceiling /s | reached |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in rows:
+        cpu_ms = s["cpu_ms_per_attempt"]
+        ceiling = cores * 1000 / cpu_ms["total"] if cpu_ms["total"] else None
+        reached = f"{s['attempts_per_s'] / ceiling:.0%}" if ceiling else "—"
+        lines.append(f"| {SCENARIOS[name][0]} | {_num(s['attempts_per_s'])} | {_num(cpu_ms['portal'], 2)} | {_num(cpu_ms['postgresql'], 2)} | "
+                     f"{_num(cpu_ms['redis'], 2)} | {_num(cpu_ms['client'], 2)} | {_num(cpu_ms['total'], 2)} | "
+                     f"{_num(ceiling) if ceiling else '—'} | {reached} |")
+    return [*lines, ""]
+
+
 def markdown(results):
     """RESULTS.md."""
     lines = [
@@ -224,6 +249,7 @@ def markdown(results):
         lines += [*_pages_table(data), ""]
         if data.get("writes"):
             lines += ["### Writes over HTTP", "", *_writes_table(data["writes"]), ""]
+            lines += _cpu_table(data["writes"], results["machine"]["cores"])
     lines += ["## Failures", ""]
     lines += [f"- {f}" for f in results["failures"]] or ["None: every page answered without errors and every write check held."]
     lines.append("")

@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import report, servers, writes, wrk
+from bench import cpu, report, servers, writes, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -37,12 +37,12 @@ DBTASK_TIMEOUT_S = 900  # picking pages, counting queries, making and checking t
 FULL = {
     "datasets": "demo,scale", "duration": 20.0, "runs": 3, "warmup": 5.0, "connections": 16,
     "race_attempts": 200, "race_seats": 30, "lunch_portions": 30, "wish_claimers": 50, "race_clients": 50,
-    "uncontended": 300, "write_threads": 16, "db_prefix": "portal_bench", "scale_sizes": "",
+    "uncontended": 300, "write_threads": 16, "db_prefix": "portal_bench", "scale_sizes": "", "settle": 180.0,
 }
 SMOKE = {
     "datasets": "demo,scale", "duration": 1.0, "runs": 1, "warmup": 0.0, "connections": 16,
     "race_attempts": 40, "race_seats": 10, "lunch_portions": 10, "wish_claimers": 10, "race_clients": 20,
-    "uncontended": 40, "write_threads": 8, "db_prefix": "portal_bench_smoke",
+    "uncontended": 40, "write_threads": 8, "db_prefix": "portal_bench_smoke", "settle": 0.0,
     "scale_sizes": "--stations 40 --events 200 --bookings 1000 --wishes 100 --lunch-orders 300 --users 200",
 }
 
@@ -71,6 +71,8 @@ def parse_args(argv=None):
     add("--uncontended", type=int, help="uncontended bookings, and lunch orders (default 300 each)")
     add("--write-threads", type=int, help="client threads for the uncontended writes (default 16)")
     add("--write-deadline", type=float, default=120.0, help="seconds after which a write scenario starts no more attempts")
+    add("--settle", type=float, help="before each dataset, wait up to this many seconds for the load average to fall below "
+                                     f"{SETTLED_LOAD} (default 180; smoke: 0)")
     add("--near", default="31.2155,121.4515", help="lat,lng of the near-me page (default: 淮海中路 by 淮海·1298)")
     add("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
         help="the PostgreSQL server, without a database name (default: $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432)")
@@ -312,7 +314,8 @@ def measure_writes(args, server, database):
     })
     # Should this stop half-way, the fixtures stay until the next run's "prepare" removes them: cleaning up now, while
     # client threads may still be posting, would race them.
-    scenarios = writes.run_all(spec, port=server.port, sizes=sizes, deadline_s=args.write_deadline)
+    scenarios = writes.run_all(spec, port=server.port, sizes=sizes, deadline_s=args.write_deadline,
+                               cpu_probe=lambda: cpu.snapshot(server.process.pid))
     db = dbtask(args, database, "verify-cleanup", spec)  # checked, then the fixtures are removed
     checks = writes.checks(scenarios, db, sizes)
     out = {}
@@ -366,6 +369,21 @@ def machine():
     return {"cores": os.cpu_count(), "cpu_model": cpu_model, "memory_gb": mem_kb / 1024 / 1024, "os": platform.platform()}
 
 
+SETTLED_LOAD = 0.5
+
+
+def _settle(max_wait_s):
+    """Wait (at most `max_wait_s`) for the 1-minute load average to fall below SETTLED_LOAD: work left over from the
+    step before (PostgreSQL's autovacuum and checkpoints after seeding millions of rows) would compete with the
+    measurements and make the baseline drift."""
+    deadline = time.monotonic() + max_wait_s
+    if max_wait_s <= 0 or os.getloadavg()[0] < SETTLED_LOAD:
+        return
+    say(f"  waiting up to {max_wait_s:.0f} s for the machine to settle (load average {os.getloadavg()[0]:.2f}) …")
+    while time.monotonic() < deadline and os.getloadavg()[0] >= SETTLED_LOAD:
+        time.sleep(5)
+
+
 def _load_check():
     """The 1-minute load average now; a warning when other work competes for the CPU (the figures will be noisy)."""
     load = os.getloadavg()[0]
@@ -397,6 +415,7 @@ def _clean(value):
 def run_dataset(args, dataset, database, baseline_server, seed_seconds):
     data = {"database": database, "seed_seconds": seed_seconds.get(dataset)}
     say(f"\n=== {dataset}: {database}")
+    _settle(args.settle)
     data["load_average_before"] = _load_check()
     # The portal's page cache (and Celery's queue) live in this Redis database: nothing of another dataset may be served.
     flush_redis(args.redis_url)
@@ -465,6 +484,7 @@ def main(argv=None):
             "workers": args.workers, "connections": args.connections, "wrk_threads": args.wrk_threads, "duration_s": args.duration,
             "runs": args.runs, "warmup_s": args.warmup, "wrk_timeout_s": args.wrk_timeout, "near": ",".join(map(str, args.near)),
             **write_sizes(args), "write_threads": args.write_threads, "datasets": args.datasets, "reuse_scale": args.reuse_scale,
+            "settle_s": args.settle,
             "server_env": {k: v for k, v in server_env(args, f"{args.db_prefix}_<dataset>").items() if k != "DJANGO_SETTINGS_MODULE"},
         },
         "datasets": {},

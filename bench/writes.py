@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import urlencode, urlsplit
 
+from bench import cpu
+
 ALPHANUMERIC = string.ascii_letters + string.digits
 
 
@@ -49,6 +51,7 @@ class Scenario:
     clients: int
     seconds: float = 0.0
     answers: list = field(default_factory=list)
+    cpu_ms: dict | None = None  # CPU ms per answered attempt, by process group (bench/cpu.py)
 
     def count(self, verdict):
         return sum(1 for a in self.answers if a is not None and a.verdict == verdict)
@@ -102,6 +105,7 @@ class Scenario:
             "connection_errors": self.connection_errors,
             "problems": {k: v for k, v in problems.items() if v},
             "refusal_messages": dict(Counter(a.message for a in self.answers if a is not None and a.message)),
+            "cpu_ms_per_attempt": self.cpu_ms,
         }
 
 
@@ -151,10 +155,11 @@ def _form_errors(content):
     return " ".join(unescape(words).split())[:160] or "(a form page without an error list)"
 
 
-def run(name, jobs, *, port, clients, judge, deadline_s, timeout_s=30, lanes=False):
+def run(name, jobs, *, port, clients, judge, deadline_s, timeout_s=30, lanes=False, cpu_probe=None):
     """Run `jobs` ((path, fields, person) each) from `clients` threads released together; `judge` gives each answer its verdict.
 
     With `lanes`, thread i takes only jobs[i::clients] (so threads never share a row); otherwise all take from one queue.
+    `cpu_probe()`, when given, reads the CPU seconds used so far by process group (bench/cpu.py), before and after.
     No job starts after `deadline_s`; a thread that still hangs is given up after the HTTP timeout.
     """
     scenario = Scenario(name=name, attempts=len(jobs), clients=clients)
@@ -192,12 +197,15 @@ def run(name, jobs, *, port, clients, judge, deadline_s, timeout_s=30, lanes=Fal
     for thread in threads:
         thread.start()
     stop_at[0] = time.monotonic() + deadline_s
+    cpu_before = cpu_probe() if cpu_probe else None
     barrier.wait(timeout=60)
     started = time.perf_counter()
     for thread in threads:
         thread.join(timeout=max(0.0, stop_at[0] - time.monotonic()) + timeout_s + 5)
     scenario.seconds = time.perf_counter() - started
     scenario.answers = answers
+    if cpu_probe:
+        scenario.cpu_ms = cpu.per_attempt_ms(cpu_before, cpu_probe(), scenario.answered)
     return scenario
 
 
@@ -253,12 +261,12 @@ def judge_claim(wish_id):
     return judge
 
 
-def run_all(spec, *, port, sizes, deadline_s, timeout_s=30):
+def run_all(spec, *, port, sizes, deadline_s, timeout_s=30, cpu_probe=None):
     """The five write scenarios in turn, each on its own fixtures from `spec` (bench/fixtures.setup's answer)."""
     names = spec["cookie_names"]
     people = [Person(p["id"], p["sessionid"], names) for p in spec["people"]]
     race, quiet = sizes["race_attempts"], sizes["uncontended"]
-    common = {"port": port, "deadline_s": deadline_s, "timeout_s": timeout_s}
+    common = {"port": port, "deadline_s": deadline_s, "timeout_s": timeout_s, "cpu_probe": cpu_probe}
     out = {}
     out["booking_race"] = run("booking_race", booking_jobs([spec["booking_race"]["event_id"]], people[:race]),
                               clients=sizes["race_clients"], judge=judge_booking, **common)

@@ -77,7 +77,7 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
     assert done.returncode == 0, f"bench --smoke exited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert (out / "RESULTS.md").exists()
+    assert "#### Where the CPU goes" in (out / "RESULTS.md").read_text(encoding="utf-8")
     assert results["mode"] == "smoke"
     assert results["failures"] == []
     assert set(results["datasets"]) == {"demo", "scale"}
@@ -96,6 +96,9 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
         for scenario_name, scenario in writes.items():
             assert scenario["errors"] == 0 and scenario["answered"] == scenario["attempts"], (name, scenario_name, scenario)
             assert all(check["passed"] for check in scenario["checks"]), (name, scenario_name, scenario["checks"])
+            cpu_ms = scenario["cpu_ms_per_attempt"]  # the portal's workers did the work; everyone's share is counted
+            assert cpu_ms["portal"] > 0 and cpu_ms["client"] > 0 and cpu_ms["postgresql"] > 0, (name, scenario_name, cpu_ms)
+            assert cpu_ms["total"] == pytest.approx(sum(cpu_ms[g] for g in ("portal", "postgresql", "redis", "client")), abs=0.05)
         settings_used = results["settings"]
         assert writes["booking_race"]["attempts"] == settings_used["race_attempts"]
         assert data["write_database"]["booking_race"]["by_status"].get("confirmed") == settings_used["race_seats"]
