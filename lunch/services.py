@@ -5,13 +5,13 @@ person's double submits), the policy's month row (the subsidy budget), then the 
 point's row (the portions). Only the account is locked at the start: it is the person's own. The month row —
 which every subsidised order of the street needs — and the offer's row — which every order of that meal needs —
 are read without a lock and charged last, each in one conditional UPDATE just before the commit
-(`_charge_budget`, `_take_portions`), so they are held for a moment, not for a whole order. Cancelling locks the
-order first, then the same rows in the same order. Each lock takes its own row only (`of=("self",)`): a join locked along with it (the
-merchant, the pickup point) would make every order of a merchant or a point queue behind one another. Counters
-and balances move with F(), so the constraints judge the real totals: `offer_not_oversold`,
-`account_never_negative`, `spend_within_budget`, `order_one_subsidy_per_day`, `order_price_adds_up`,
-`order_idempotent` back every rule, and tests/lunch/test_concurrency.py shows each one holding with its lock
-(or the conditional count) switched off.
+(`charge_budget`, `_take_portions`), so they are held for a moment, not for a whole order. Cancelling locks the
+order first, then the same rows in the same order. Each lock takes its own row only (`of=("self",)`): a join
+locked along with it (the merchant, the pickup point) would make every order of a merchant or a point queue
+behind one another. Counters and balances move with F(), so the constraints judge the real totals:
+`offer_not_oversold`, `account_never_negative`, `spend_within_budget`, `order_one_subsidy_per_day`,
+`order_price_adds_up`, `order_idempotent` back every rule, and tests/lunch/test_concurrency.py shows each one
+holding with its lock (or the conditional statement) switched off.
 """
 
 import csv
@@ -129,7 +129,7 @@ def policies_for(user, point, day):
 def quote(*, user, offer, point, quantity=1):
     """The price this person would pay now, with the reason when there is no subsidy.
 
-    The month's spend is read without a lock: order_place charges the subsidy with `_charge_budget`, which
+    The month's spend is read without a lock: order_place charges the subsidy with `charge_budget`, which
     checks the budget again in the statement that spends it.
     """
     day = offer.date
