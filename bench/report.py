@@ -145,18 +145,22 @@ def _pages_table(data):
     return lines
 
 
-def _writes_table(writes):
+def _writes_table(writes, baseline_rps=None):
+    """The write scenarios; "per 1,000 baseline req/s" puts each rate next to the machine's speed at the time, so runs on
+    machines of different speeds can be compared (the targets themselves are absolute rates)."""
     lines = [
-        "| scenario | attempts | clients | attempts/s | p50 ms | p99 ms | outcome | errors | target | result |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---|---|",
+        "| scenario | attempts | clients | attempts/s | per 1,000 baseline req/s | p50 ms | p99 ms | outcome | errors | target | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|",
     ]
     for name, s in writes.items():
         title = SCENARIOS[name][0]
         if "error" in s:
-            lines.append(f"| {title} | | | | | | | | {s['error']} | FAIL |")
+            lines.append(f"| {title} | | | | | | | | | {s['error']} | FAIL |")
             continue
+        per_baseline = _num(s["attempts_per_s"] * 1000 / baseline_rps) if baseline_rps else "—"
         lines.append(
-            f"| {title} | {s['attempts']} | {s['clients']} | {_num(s['attempts_per_s'])} | {_num(s['p50_ms'])} | {_num(s['p99_ms'])} | "
+            f"| {title} | {s['attempts']} | {s['clients']} | {_num(s['attempts_per_s'])} | {per_baseline} | {_num(s['p50_ms'])} | "
+            f"{_num(s['p99_ms'])} | "
             f"{s.get('outcome', '')} | {s['errors']} | {s['target']} | {s['verdict']} |"
         )
     lines.append("")
@@ -248,7 +252,7 @@ def markdown(results):
                       "SQL queries/request is the steady state (a second visit); \"first\" is the first visit's, when it differs.", ""]
         lines += [*_pages_table(data), ""]
         if data.get("writes"):
-            lines += ["### Writes over HTTP", "", *_writes_table(data["writes"]), ""]
+            lines += ["### Writes over HTTP", "", *_writes_table(data["writes"], (data.get("baseline") or {}).get("requests_per_s")), ""]
             lines += _cpu_table(data["writes"], results["machine"]["cores"])
     lines += ["## Failures", ""]
     lines += [f"- {f}" for f in results["failures"]] or ["None: every page answered without errors and every write check held."]
