@@ -352,3 +352,25 @@ def test_an_anonymous_visitor_sees_the_price_before_subsidy_and_logs_in_to_order
     assert urlsplit(page.url).path == reverse("account_login")
     assert parse_qs(urlsplit(page.url).query)["next"] == [url]
     assert not Order.objects.exists()
+
+
+def test_the_last_portion_taken_while_the_worker_confirms_sends_them_back_to_the_days_meals(page, live_server, scene):
+    """The order form showed one portion left; someone else took it before the worker tapped Confirm. The worker
+    lands on the day's meals, told it sold out, where another meal can be chosen — not on a form that can't work."""
+    offer, lunch_point, worker, day = scene["offer"], scene["point"], scene["worker"], scene["day"]
+    last = lf.offer(seller=scene["merchant"], points=[lunch_point], day=day, cutoff=scene["cutoff"], quota=1, meal_name="红烧大排套餐")
+    in_english(page, live_server)
+    log_in(page, worker.email, DEFAULT_PASSWORD)
+    visit(page, f"{order_form_url(last)}?point={lunch_point.pk}")
+    form = order_form(page, last)
+    expect(form.locator("button[type=submit][name=confirm]")).to_be_enabled()
+
+    colleague = lf.office_worker(street=scene["street"], balance_fen=5000)
+    services.order_place(user=colleague, offer_id=last.pk, point_id=lunch_point.pk)  # a moment earlier, elsewhere
+
+    submit(page, form.locator("button[type=submit][name=confirm]"))
+    assert urlsplit(page.url).path == TODAY and parse_qs(urlsplit(page.url).query) == {"date": [day.isoformat()]}
+    expect(page.locator(".messages .message-warning")).to_have_text("Sold out. Please choose another meal.")
+    expect(offer_card(page, offer, lunch_point).locator(f"a[href^='{order_form_url(offer)}']")).to_be_visible()  # still there
+    assert not Order.objects.filter(user=worker).exists()
+    assert ledger_sum(worker) == 5000
