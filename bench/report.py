@@ -17,6 +17,9 @@ DEMO_MAX_P99_MS = 100.0
 SCALE_MIN_RATIO_OF_DEMO = 0.8
 RACE_MIN_PER_S = 180.0
 QUIET_MIN_PER_S = 140.0
+# A change of the baseline's req/s from one measurement to the next above this: the page measured between them was
+# judged against a machine whose speed changed under it, and its ratio is not to be trusted.
+MAX_NEIGHBOUR_DRIFT = 0.10
 
 SCENARIOS = {
     "booking_race": ("Booking race", "race"),
@@ -83,6 +86,11 @@ def _num(value, digits=1):
     return f"{value:,.{digits}f}"
 
 
+def percent(change):
+    """A relative change with its sign ("+12%"), or "—" when there is none (a single baseline measurement)."""
+    return "—" if change is None else f"{change:+.0%}"
+
+
 def _machine_section(results):
     m, v = results["machine"], results["versions"]
     rows = [
@@ -105,7 +113,7 @@ def _settings_section(results):
     return [
         f"- Servers: gunicorn, {s['workers']} sync workers each, on 127.0.0.1, access log off; the portal with {env}.",
         "- Baseline: the same gunicorn serving `bench/baseline/` (a bare Django view rendering a ~5 KB template, no apps, "
-        "no middleware, no database).",
+        "no middleware, no database)" + _baseline_schedule(s),
         f"- Reads: wrk, {s['connections']} connections, {s['wrk_threads']} threads, {_num(s['warmup_s'], 0)} s warm-up, then "
         f"{s['runs']} run(s) of {_num(s['duration_s'], 0)} s; the median of each figure. Anonymous GETs. "
         "SQL queries per request: the same URL through Django's test Client on the same database (DEBUG off), "
@@ -118,6 +126,16 @@ def _settings_section(results):
     ]
 
 
+def _baseline_schedule(s):
+    """When and how long the baseline was measured (results.json of before the interleaved baselines does not say)."""
+    if "baseline_duration_s" not in s:
+        return "."
+    return (f", measured by the same wrk before the first page and again after each page: {_num(s['baseline_warmup_s'], 0)} s "
+            f"warm-up, then {s['baseline_runs']} run(s) of {_num(s['baseline_duration_s'], 0)} s each time. A page's ratio is its "
+            "req/s over the mean of the two baselines measured just before and just after it, so a drift of the machine's speed "
+            "moves both alike; the baseline's row in the tables is the mean of all its measurements.")
+
+
 def _queries(page):
     if page.get("queries") is None:
         return "—"
@@ -125,24 +143,56 @@ def _queries(page):
     return f"{page['queries']}" + (f" (first: {first})" if first is not None and first != page["queries"] else "")
 
 
+def _judged_against(page, base):
+    """The baseline req/s a page's ratio was taken against: the mean of its two neighbours; in results.json of before the
+    interleaved baselines, the dataset's one baseline (the mean of its measurements before and after all pages)."""
+    if "baseline_rps" in page:
+        return page["baseline_rps"]
+    return base.get("requests_per_s") if page.get("ratio") is not None else None
+
+
 def _pages_table(data):
     lines = [
-        "| page | path | req/s | p50 ms | p99 ms | SQL queries/request | ratio to baseline | size KB | target | result |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| page | path | req/s | p50 ms | p99 ms | SQL queries/request | baseline req/s | ratio to baseline | size KB | target | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    base = data.get("baseline")
+    base = data.get("baseline") or {}
     if base:
-        lines.append(f"| **baseline** | bench/baseline `/` | {_num(base['requests_per_s'])} | {_num(base['p50_ms'], 2)} | "
-                     f"{_num(base['p99_ms'], 2)} | 0 | 1.000 | {_num(data.get('baseline_bytes', 0) / 1024)} | | |")
+        how_many = f", mean of {len(base['measurements'])}" if base.get("measurements") else ""
+        lines.append(f"| **baseline** | bench/baseline `/`{how_many} | {_num(base['requests_per_s'])} | {_num(base['p50_ms'], 2)} | "
+                     f"{_num(base['p99_ms'], 2)} | 0 | | 1.000 | {_num(data.get('baseline_bytes', 0) / 1024)} | | |")
     for p in data.get("pages", []):
         ratio = _num(p.get("ratio"), 3) if p.get("ratio") is not None else "—"
         errors = f" ({p['errors']} errors)" if p.get("errors") else ""
         lines.append(
             f"| {p['name']} | `{p.get('path') or '—'}` | {_num(p.get('requests_per_s'))}{errors} | {_num(p.get('p50_ms'), 2)} | "
-            f"{_num(p.get('p99_ms'), 2)} | {_queries(p)} | {ratio} | {_num(p['bytes'] / 1024) if p.get('bytes') else '—'} | "
-            f"{p.get('target', '')} | {p.get('verdict', '')} |"
+            f"{_num(p.get('p99_ms'), 2)} | {_queries(p)} | {_num(_judged_against(p, base))} | {ratio} | "
+            f"{_num(p['bytes'] / 1024) if p.get('bytes') else '—'} | {p.get('target', '')} | {p.get('verdict', '')} |"
         )
     return lines
+
+
+def _baseline_sentence(base):
+    """How the ratios were taken and how far the machine's speed moved meanwhile, with a warning when it moved enough to
+    bend a ratio. results.json of before the interleaved baselines has one measurement before the pages and one after."""
+    if base.get("measurements"):
+        rps = [m["requests_per_s"] for m in base["measurements"]]
+        step = base.get("neighbour_drift")
+        across = f" (across `{base['neighbour_drift_page']}`)" if base.get("neighbour_drift_page") else ""
+        return ("Each page is compared with the baselines measured just before and just after it (their mean is its "
+                f"\"baseline req/s\"): {len(rps)} baseline measurements, {_num(min(rps))}–{_num(max(rps))} req/s; overall drift "
+                f"{percent(base.get('drift'))} (last against first), largest change between neighbouring baselines {percent(step)}"
+                f"{across}."
+                + (f" **Between two neighbouring baselines the machine's speed changed by more than {MAX_NEIGHBOUR_DRIFT:.0%}: "
+                   "the ratio of the page measured between them is not to be trusted; run again on a quiet machine.**"
+                   if step is not None and abs(step) > MAX_NEIGHBOUR_DRIFT else ""))
+    if base.get("before") and base.get("after"):
+        drift = base.get("drift") or 0
+        return (f"Baseline before the pages {_num(base['before']['requests_per_s'])} req/s, after them "
+                f"{_num(base['after']['requests_per_s'])} req/s (drift {drift:+.0%}); the ratios use their mean."
+                + (" **The machine's speed changed during the run: run again on a quiet machine before trusting the ratios.**"
+                   if abs(drift) > 0.10 else ""))
+    return None
 
 
 def _writes_table(writes, baseline_rps=None):
@@ -240,13 +290,8 @@ def markdown(results):
             lines += [f"1-minute load average before measuring: {data['load_average_before']:.2f} "
                       f"(on {results['machine']['cores']} cores; anything well above 0 means other work competed for the CPU).", ""]
         lines += ["### Read pages", ""]
-        base = data.get("baseline") or {}
-        if base.get("before") and base.get("after"):
-            drift = base.get("drift") or 0
-            lines += [f"Baseline before the pages {_num(base['before']['requests_per_s'])} req/s, after them "
-                      f"{_num(base['after']['requests_per_s'])} req/s (drift {drift:+.0%}); the ratios use their mean."
-                      + (" **The machine's speed changed during the run: run again on a quiet machine before trusting the ratios.**"
-                         if abs(drift) > 0.10 else ""), ""]
+        if sentence := _baseline_sentence(data.get("baseline") or {}):
+            lines += [sentence, ""]
         if data.get("page_cache") is not None:
             lines += [f"The portal's page cache (`PAGE_CACHE_ENABLED`) was {'on' if data['page_cache'] else 'off'}. "
                       "SQL queries/request is the steady state (a second visit); \"first\" is the first visit's, when it differs.", ""]

@@ -6,9 +6,12 @@
 
 For each dataset (demo: `seed_demo`; city scale: `seed_scale`), in its own database that is dropped and created
 again: the pages are picked from the database, their SQL queries per request counted (Django's test Client,
-steady state), then the baseline, each page and the baseline again are loaded with wrk; then the writes race over
-HTTP. Every page's req/s is reported as a ratio to the baseline's (the mean of its two measurements). The run exits non-zero when a page answered with
-errors or a write ended wrong — not when a speed target is missed (RESULTS.md says which are).
+steady state), then the baseline and the pages are loaded with wrk in turn — baseline, page, baseline, page, …,
+baseline — and then the writes race over HTTP. Every page's req/s is reported as a ratio to the mean of the two
+baselines measured just before and just after it: on a shared machine whose speed drifts during the run, a page is
+then judged against the machine's speed at its own time, not that of minutes before or after it. The run exits
+non-zero when a page answered with errors or a write ended wrong — not when a speed target is missed (RESULTS.md says
+which are).
 """
 
 import argparse
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from bench import cpu, report, servers, writes, wrk
@@ -45,6 +49,11 @@ SMOKE = {
     "uncontended": 40, "write_threads": 8, "db_prefix": "portal_bench_smoke", "settle": 0.0,
     "scale_sizes": "--stations 40 --events 200 --bookings 1000 --wishes 100 --lunch-orders 300 --users 200",
 }
+# The baseline is measured once more than there are pages, so each measurement is shorter than a page's: one run of
+# --baseline-duration (at most BASELINE_DURATION_S unless given) after a warm-up of at most BASELINE_WARMUP_S.
+BASELINE_DURATION_S = 10.0
+BASELINE_WARMUP_S = 2.0
+BASELINE_RUNS = 1
 
 
 def parse_args(argv=None):
@@ -59,6 +68,10 @@ def parse_args(argv=None):
     add("--duration", type=float, help="seconds per wrk run (default 20)")
     add("--runs", type=int, help="wrk runs per page; the median is reported (default 3)")
     add("--warmup", type=float, help="seconds of wrk warm-up before a page's runs (default 5)")
+    add("--baseline-duration", type=float,
+        help=f"seconds of each baseline measurement — one before the first page and one after each page, {BASELINE_RUNS} run "
+             f"after a warm-up of {BASELINE_WARMUP_S:.0f} s (or --warmup, when shorter) (default {BASELINE_DURATION_S:.0f}, or "
+             "--duration when shorter)")
     add("--connections", type=int, help="wrk's concurrent connections (default 16)")
     add("--wrk-threads", type=int, default=min(2, os.cpu_count() or 1), help="wrk threads (default: 2, or 1 on one core)")
     add("--wrk-timeout", type=int, default=10, help="seconds after which wrk counts a request as a timeout error (default 10)")
@@ -86,6 +99,9 @@ def parse_args(argv=None):
     for name, value in (SMOKE if args.smoke else FULL).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if args.baseline_duration is None:
+        args.baseline_duration = min(BASELINE_DURATION_S, args.duration)
+    args.baseline_warmup = min(BASELINE_WARMUP_S, args.warmup)
     if not (args.race_attempts > max(args.race_seats, args.lunch_portions) and args.wish_claimers >= 2):
         parser.error("a race needs more attempts than seats or portions, and at least 2 claimers")
     args.datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
@@ -219,76 +235,110 @@ def prepare_databases(args):
 # Reads
 
 
-def measure_url(args, url):
-    return wrk.measure(url, seconds=args.duration, runs=args.runs, warmup_s=args.warmup, connections=args.connections,
+def measure_url(args, url, *, baseline=False):
+    """wrk on `url`: a page's measurement, or a baseline's shorter one (--baseline-duration, one run, a shorter warm-up)."""
+    if baseline:
+        seconds, runs, warmup_s = args.baseline_duration, BASELINE_RUNS, args.baseline_warmup
+    else:
+        seconds, runs, warmup_s = args.duration, args.runs, args.warmup
+    return wrk.measure(url, seconds=seconds, runs=runs, warmup_s=warmup_s, connections=args.connections,
                        threads=args.wrk_threads, timeout_s=args.wrk_timeout)
 
 
-def measure_baseline(args, baseline_server, dataset, data, when):
-    say(f"  baseline {when} (gunicorn on :{baseline_server.port}) …")
-    base = measure_url(args, baseline_server.url("/"))
+def measure_baseline(args, baseline_server, dataset, data, after_page, started):
+    """One baseline measurement, as results.json keeps it: its figures, the page measured just before it (None for the
+    first, before any page) and when it began, in seconds since the dataset's reads began (`started`, monotonic)."""
+    at_s = round(time.monotonic() - started, 1)
+    base = measure_url(args, baseline_server.url("/"), baseline=True)
     say(f"  {'baseline':<14} {base.requests_per_s:8.1f} req/s  p50 {base.p50_ms:7.2f} ms  p99 {base.p99_ms:8.2f} ms"
         + (f"  {base.errors} ERRORS" if base.errors else ""))
     if base.errors:
+        when = f"after {after_page}" if after_page else "before the first page"
         data.setdefault("failures", []).append(f"{dataset}: the baseline answered with {base.errors} errors ({when})")
-    return base
+    return {"after_page": after_page, "at_s": at_s, **base.as_dict()}
 
 
-def combine_baselines(before, after):
-    """The baseline row: the mean of the two measurements, with both kept and the drift from one to the other."""
-    mean = (before.requests_per_s + after.requests_per_s) / 2
-    return {
-        "requests_per_s": round(mean, 1),
-        "p50_ms": round((before.p50_ms + after.p50_ms) / 2, 2),
-        "p99_ms": round((before.p99_ms + after.p99_ms) / 2, 2),
-        "errors": before.errors + after.errors,
-        "drift": round(after.requests_per_s / before.requests_per_s - 1, 3) if before.requests_per_s else None,
-        "before": before.as_dict(),
-        "after": after.as_dict(),
-    }
+def measure_page(args, server, page, queries):
+    """One picked page's row: a pre-flight GET (it must be a 200), then wrk. A page that fails has no figures (None)."""
+    row = {"name": page["name"], "path": page["path"], **queries.get(page["name"], {"status": None, "queries": None})}
+    row.update(requests_per_s=None, p50_ms=None, p99_ms=None, baseline_pair=None, baseline_rps=None, ratio=None, errors=0)
+    if not page["path"]:
+        row.update(errors=1, error_detail="nothing to show in this database (no such row to pick)")
+        say(f"  {page['name']:<14} FAILED: {row['error_detail']}")
+        return row
+    try:
+        status, body = servers.get(server.port, page["path"])
+    except OSError as exc:
+        status, body = None, str(exc).encode()
+    if status != 200:
+        row.update(status=status, errors=1, error_detail=f"pre-flight GET answered {status}: {body[:200]!r}")
+        say(f"  {page['name']:<14} FAILED: {row['error_detail']}")
+        return row
+    row["bytes"] = len(body)  # what wrk transfers per request
+    if row.get("status") != 200:  # the live server said 200, but the query count's request did not
+        row["error_detail"] = f"the test Client got {row.get('status')}"
+    try:
+        result = measure_url(args, server.url(page["path"]))
+    except wrk.WrkError as exc:
+        row.update(errors=1, error_detail=str(exc)[:500])
+        say(f"  {page['name']:<14} FAILED: {exc}")
+        return row
+    row.update(result.as_dict())
+    if row["errors"]:
+        row["error_detail"] = f"{row['errors']} non-2xx/3xx answers or socket errors under load"
+    say(f"  {page['name']:<14} {result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:8.2f} ms  "
+        f"{row.get('queries')} queries ({row.get('queries_first')} on a first visit)"
+        + (f"  {row['errors']} ERRORS" if row["errors"] else ""))
+    return row
 
 
-def measure_pages(args, server, pages, queries):
-    """Each picked page: a pre-flight GET (it must be a 200), then wrk. (The ratios come once the baseline is measured again.)"""
+def judge_against(row, before, after):
+    """A page's ratio: its req/s over the mean of the baselines measured just before and just after it (both kept)."""
+    pair = [before["requests_per_s"], after["requests_per_s"]]
+    mean = sum(pair) / 2
+    row.update(baseline_pair=pair, baseline_rps=round(mean, 1), ratio=round(row["requests_per_s"] / mean, 3) if mean else None)
+
+
+def measure_reads(args, server, baseline_server, pages, queries, dataset, data):
+    """Baseline, page, baseline, page, …, baseline: each page is judged against the baselines beside it, so a machine
+    whose speed drifts during the minutes of a dataset's reads (other load, CPU boost, throttling) moves a page and its
+    denominator alike. A page that failed (no figures) has no ratio, and needs no baseline of its own: the next page's
+    "before" is the last baseline measured. Returns the pages' rows and every baseline measurement, in order."""
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
-    out = []
+    started = time.monotonic()
+    say(f"  baseline (gunicorn on :{baseline_server.port}) before the first page and after each page; portal on :{server.port} …")
+    measurements = [measure_baseline(args, baseline_server, dataset, data, None, started)]
+    rows = []
     for page in pages:
         if wanted and page["name"] not in wanted:
             continue
-        row = {"name": page["name"], "path": page["path"], **queries.get(page["name"], {"status": None, "queries": None})}
-        row.update(requests_per_s=None, p50_ms=None, p99_ms=None, ratio=None, errors=0)
-        if not page["path"]:
-            row.update(errors=1, error_detail="nothing to show in this database (no such row to pick)")
-            out.append(row)
-            say(f"  {page['name']:<14} FAILED: {row['error_detail']}")
-            continue
-        try:
-            status, body = servers.get(server.port, page["path"])
-        except OSError as exc:
-            status, body = None, str(exc).encode()
-        if status != 200:
-            row.update(status=status, errors=1, error_detail=f"pre-flight GET answered {status}: {body[:200]!r}")
-            out.append(row)
-            say(f"  {page['name']:<14} FAILED: {row['error_detail']}")
-            continue
-        row["bytes"] = len(body)  # what wrk transfers per request
-        if row.get("status") != 200:  # the live server said 200, but the query count's request did not
-            row["error_detail"] = f"the test Client got {row.get('status')}"
-        try:
-            result = measure_url(args, server.url(page["path"]))
-        except wrk.WrkError as exc:
-            row.update(errors=1, error_detail=str(exc)[:500])
-            out.append(row)
-            say(f"  {page['name']:<14} FAILED: {exc}")
-            continue
-        row.update(result.as_dict())
-        if row["errors"]:
-            row["error_detail"] = f"{row['errors']} non-2xx/3xx answers or socket errors under load"
-        out.append(row)
-        say(f"  {page['name']:<14} {result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:8.2f} ms  "
-            f"{row.get('queries')} queries ({row.get('queries_first')} on a first visit)"
-            + (f"  {row['errors']} ERRORS" if row["errors"] else ""))
-    return out
+        row = measure_page(args, server, page, queries)
+        rows.append(row)
+        if row["requests_per_s"]:
+            measurements.append(measure_baseline(args, baseline_server, dataset, data, page["name"], started))
+            judge_against(row, measurements[-2], measurements[-1])
+    return rows, measurements
+
+
+def summarise_baselines(measurements):
+    """The baseline's row in the table (the mean of every measurement, all errors), the measurements themselves, and how
+    far the machine's speed moved: `drift`, from the first to the last, and `neighbour_drift`, the largest change (by
+    size, with its sign) from one baseline to the next, with the page measured between those two. Only the latter can
+    bend a page's ratio; the former is how far off a baseline measured only before and after all the pages would be."""
+    rps = [m["requests_per_s"] for m in measurements]
+    steps = [(after["requests_per_s"] / before["requests_per_s"] - 1, after["after_page"])
+             for before, after in pairwise(measurements) if before["requests_per_s"]]
+    step, across = max(steps, key=lambda s: abs(s[0]), default=(None, None))
+    return {
+        "requests_per_s": round(sum(rps) / len(rps), 1),
+        "p50_ms": round(sum(m["p50_ms"] for m in measurements) / len(measurements), 2),
+        "p99_ms": round(sum(m["p99_ms"] for m in measurements) / len(measurements), 2),
+        "errors": sum(m["errors"] for m in measurements),
+        "drift": round(rps[-1] / rps[0] - 1, 3) if len(rps) > 1 and rps[0] else None,
+        "neighbour_drift": round(step, 3) if step is not None else None,
+        "neighbour_drift_page": across,
+        "measurements": measurements,
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -428,17 +478,10 @@ def run_dataset(args, dataset, database, baseline_server, seed_seconds):
                           workers=args.workers, ready_path="/healthz") as server:
         say(f"  portal ready (gunicorn on :{server.port})")
         data["baseline_bytes"] = len(servers.get(baseline_server.port, "/")[1])
-        before = measure_baseline(args, baseline_server, dataset, data, "before the pages")
-        say(f"  portal (gunicorn on :{server.port}) …")
-        data["pages"] = measure_pages(args, server, pages, queries)
-        after = measure_baseline(args, baseline_server, dataset, data, "after the pages")
-        # The ratios' denominator: the mean of the baseline before and after, so a machine whose speed drifts (other load,
-        # CPU boost) is at least drifting for both. The drift is reported; above 10 % the figures deserve a second run.
-        data["baseline"] = combine_baselines(before, after)
-        for row in data["pages"]:
-            if row.get("requests_per_s") and data["baseline"]["requests_per_s"]:
-                row["ratio"] = round(row["requests_per_s"] / data["baseline"]["requests_per_s"], 3)
-        say(f"  ratios to the baseline's {data['baseline']['requests_per_s']:.1f} req/s (drift {data['baseline']['drift']:+.0%}): "
+        data["pages"], measurements = measure_reads(args, server, baseline_server, pages, queries, dataset, data)
+        data["baseline"] = base = summarise_baselines(measurements)
+        say(f"  ratios, each to the baselines beside it (overall drift {report.percent(base['drift'])}, largest change between "
+            f"neighbouring baselines {report.percent(base['neighbour_drift'])}): "
             + ", ".join(f"{row['name']} {row['ratio']:.2f}" for row in data["pages"] if row.get("ratio") is not None))
         if not args.no_writes:
             try:
@@ -482,7 +525,8 @@ def main(argv=None):
         },
         "settings": {
             "workers": args.workers, "connections": args.connections, "wrk_threads": args.wrk_threads, "duration_s": args.duration,
-            "runs": args.runs, "warmup_s": args.warmup, "wrk_timeout_s": args.wrk_timeout, "near": ",".join(map(str, args.near)),
+            "runs": args.runs, "warmup_s": args.warmup, "baseline_duration_s": args.baseline_duration, "baseline_runs": BASELINE_RUNS,
+            "baseline_warmup_s": args.baseline_warmup, "wrk_timeout_s": args.wrk_timeout, "near": ",".join(map(str, args.near)),
             **write_sizes(args), "write_threads": args.write_threads, "datasets": args.datasets, "reuse_scale": args.reuse_scale,
             "settle_s": args.settle,
             "server_env": {k: v for k, v in server_env(args, f"{args.db_prefix}_<dataset>").items() if k != "DJANGO_SETTINGS_MODULE"},

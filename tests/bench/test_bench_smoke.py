@@ -85,11 +85,18 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
         assert data["baseline"]["requests_per_s"] > 0 and data["baseline"]["errors"] == 0, name
         pages = {page["name"]: page for page in data["pages"]}
         assert set(pages) == PAGES, name
-        for page in pages.values():
+        # Baseline, page, baseline, …: one baseline before the first page and one after each, every page judged against
+        # the two beside it.
+        measured = [m["requests_per_s"] for m in data["baseline"]["measurements"]]
+        assert len(measured) == len(PAGES) + 1 and all(rps > 0 for rps in measured), name
+        assert [m["after_page"] for m in data["baseline"]["measurements"]] == [None, *(page["name"] for page in data["pages"])]
+        for index, page in enumerate(data["pages"]):
             where = f"{name} {page['name']} {page.get('path')}"
             assert page["status"] == 200, where
             assert page["errors"] == 0, where
             assert page["requests_per_s"] > 0 and page["ratio"] > 0, where
+            assert page["baseline_pair"] == measured[index:index + 2], where
+            assert page["ratio"] == pytest.approx(page["requests_per_s"] / page["baseline_rps"], abs=0.001), where
             assert page["queries"] is not None, where
         writes = data["writes"]
         assert set(writes) == SCENARIOS, name
@@ -97,8 +104,11 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
             assert scenario["errors"] == 0 and scenario["answered"] == scenario["attempts"], (name, scenario_name, scenario)
             assert all(check["passed"] for check in scenario["checks"]), (name, scenario_name, scenario["checks"])
             cpu_ms = scenario["cpu_ms_per_attempt"]  # the portal's workers did the work; everyone's share is counted
-            assert cpu_ms["portal"] > 0 and cpu_ms["client"] > 0 and cpu_ms["postgresql"] > 0, (name, scenario_name, cpu_ms)
+            assert cpu_ms["portal"] > 0 and cpu_ms["postgresql"] > 0, (name, scenario_name, cpu_ms)
             assert cpu_ms["total"] == pytest.approx(sum(cpu_ms[g] for g in ("portal", "postgresql", "redis", "client")), abs=0.05)
+        # The client's own CPU is read from os.times(), in clock ticks (10 ms): a small race's few requests can take less
+        # than one, so the client's share is only sure to show over all the scenarios.
+        assert sum(scenario["cpu_ms_per_attempt"]["client"] for scenario in writes.values()) > 0, name
         settings_used = results["settings"]
         assert writes["booking_race"]["attempts"] == settings_used["race_attempts"]
         assert data["write_database"]["booking_race"]["by_status"].get("confirmed") == settings_used["race_seats"]
