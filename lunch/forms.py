@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from lunch.models import Order, yuan
@@ -23,7 +24,7 @@ class OrderForm(forms.Form):
     payment = forms.ChoiceField(label=_("How to pay"), widget=forms.RadioSelect)
     key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, offer, balance_fen, **kwargs):
+    def __init__(self, *args, offer, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
         self.offer_points = {op.point_id: op for op in offer.offer_points.all()}
@@ -31,7 +32,9 @@ class OrderForm(forms.Form):
         self.fields["point"].error_messages["invalid_choice"] = _("This meal is not delivered to that pickup point. Choose one of the list.")
         self.fields["quantity"].choices = [(n, str(n)) for n in range(1, settings.LUNCH_MAX_QUANTITY + 1)]
         self.fields["quantity"].error_messages["invalid_choice"] = _quantity_error()
-        payments = [(Order.Payment.BALANCE, _("From my balance (now ¥%(balance)s)") % {"balance": yuan(balance_fen)})]
+        # The balance is read when the label is shown, not to check a submitted form (the order checks it, locked).
+        balance_label = lazy(lambda: _("From my balance (now ¥%(balance)s)") % {"balance": yuan(account.balance_fen)}, str)()
+        payments = [(Order.Payment.BALANCE, balance_label)]
         if offer.merchant.allows_pay_at_pickup:
             payments.append((Order.Payment.AT_PICKUP, _("Pay the merchant when I collect it")))
         self.fields["payment"].choices = payments

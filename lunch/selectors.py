@@ -4,8 +4,8 @@ manifest and the handover desk.
 Every page reads a fixed number of rows sets whatever the number of offers: the offers with their points in two
 queries, and the person's price through a `PriceBook` that reads the facts behind a subsidy (policies, the
 person's memberships and residences, today's subsidised order, the month's spend) once per page instead of once
-per offer as `services.quote` does. `PriceBook.quote` must give the same `Price` as `services.quote`; the tests
-in tests/lunch/test_selectors.py hold the two together.
+per offer as `services.quote` does. Both price with the one rule `services.price_of`; the tests in
+tests/lunch/test_selectors.py hold their answers together.
 """
 
 from dataclasses import dataclass
@@ -13,22 +13,15 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Sum
-from django.utils.translation import gettext_lazy as _
 
 from lunch.models import Account, DailyOffer, Feedback, LedgerEntry, Merchant, OfferPoint, Order, PickupPoint, SubsidyPolicy, SubsidySpend
-from lunch.services import Price, month_start, offer_refusal, split_price
+from lunch.services import Price, month_start, offer_refusal, price_of
 from portal import scopes
 from portal.models import Membership, Organisation, Residence, StaffAssignment
 
 DAYS_AHEAD = 4  # date tabs on /lunch/: today and the next days that have offers
 LEDGER_SHOWN = 50
 PAST_ORDERS_SHOWN = 30
-
-# The same words as services.quote, so a preview never reads differently from the order.
-NOT_ELIGIBLE = _("The lunch subsidy is for verified office workers of the street's enterprises "
-                 "(and elderly residents where the street has such a policy).")
-USED_TODAY = _("You have had today's subsidised meal already: one a day.")
-BUDGET_SPENT = _("This month's subsidy budget is spent. Thank you for understanding.")
 
 
 # ---------------------------------------------------------------------------
@@ -159,10 +152,8 @@ def chooser_points():
 class PriceBook:
     """The person's price for every offer of one day, read in a fixed number of queries.
 
-    Follows services.quote step by step: the street's valid policies the person qualifies for (best subsidy first);
-    none → no subsidy; a live subsidised order that day → no subsidy; else the first policy whose month still has
-    budget for this subsidy; a meal the discount already makes free has nothing to subsidise. Reads are lazy and
-    happen once each, so an anonymous visitor costs no query at all.
+    The same rule as services.quote (`services.price_of`), with each fact it needs read for the whole day at once.
+    Reads are lazy and happen once each, so an anonymous visitor costs no query at all.
     """
 
     def __init__(self, user, day):
@@ -213,27 +204,13 @@ class PriceBook:
         return [p for p in self._policies_by_street.get(point.street_id, []) if self._qualifies(p)]
 
     def quote(self, *, offer, point, quantity=1):
-        list_fen = offer.meal.list_price_fen
-        discount, _subsidy = split_price(list_fen=list_fen, quantity=quantity, discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=0)
-        policies = self.policies_for(point)
-        if not policies:
-            return Price(list_fen, quantity, discount, 0, no_subsidy_reason=NOT_ELIGIBLE)
-        if self._subsidised_that_day:
-            return Price(list_fen, quantity, discount, 0, no_subsidy_reason=USED_TODAY)
-        subsidisable = False
-        for policy in policies:
-            _discount, subsidy = split_price(list_fen=list_fen, quantity=quantity, discount_per_meal_fen=offer.discount_fen,
-                                             subsidy_per_meal_fen=policy.subsidy_fen)
-            if subsidy <= 0:
-                continue
-            subsidisable = True
-            spend = self._spends.get(policy.pk)
-            # As services.quote previews it: this month's spend against the policy's budget as it stands now.
-            if (spend.spent_fen if spend is not None else 0) + subsidy <= policy.monthly_budget_fen:
-                return Price(list_fen, quantity, discount, subsidy, policy=policy)
-        if not subsidisable:  # the merchant's discount already covers the meal: nothing to subsidise
-            return Price(list_fen, quantity, discount, 0)
-        return Price(list_fen, quantity, discount, 0, no_subsidy_reason=BUDGET_SPENT)
+        # As services.quote prices it: this month's spend against the policy's budget as it stands now.
+        return price_of(offer, quantity, self.policies_for(point), used_today=lambda: self._subsidised_that_day,
+                        spent=lambda policy: self._spent(policy.pk))
+
+    def _spent(self, policy_id):
+        spend = self._spends.get(policy_id)
+        return spend.spent_fen if spend is not None else 0
 
 
 def default_point_ids(book, points):

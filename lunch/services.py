@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -44,6 +45,7 @@ from lunch.models import (
 )
 from portal import scopes
 from portal.audit import audit_log
+from portal.db import violates
 from portal.exceptions import PortalError
 from portal.models import Membership, Organisation, Residence, StaffAssignment
 from portal.notifications import notify
@@ -104,61 +106,69 @@ def month_start(day):
     return day.replace(day=1)
 
 
+# Why a price has no subsidy, in the same words wherever a price is shown (services.quote, selectors.PriceBook).
+NOT_ELIGIBLE = _("The lunch subsidy is for verified office workers of the street's enterprises "
+                 "(and elderly residents where the street has such a policy).")
+USED_TODAY = _("You have had today's subsidised meal already: one a day.")
+BUDGET_SPENT = _("This month's subsidy budget is spent. Thank you for understanding.")
+
+
+def price_of(offer, quantity, policies, *, used_today, spent):
+    """The price rule: the first of `policies` (those the person qualifies for, best subsidy first) whose month
+    still has budget for this subsidy pays it; none when the person had a subsidised meal that day, or when the
+    merchant's discount already makes the meal free. `used_today()` and `spent(policy)` read those two facts, and
+    are only called when the answer depends on them."""
+    list_fen = offer.meal.list_price_fen
+    discount, _subsidy = split_price(list_fen=list_fen, quantity=quantity, discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=0)
+    if not policies:
+        return Price(list_fen, quantity, discount, 0, no_subsidy_reason=NOT_ELIGIBLE)
+    if used_today():
+        return Price(list_fen, quantity, discount, 0, no_subsidy_reason=USED_TODAY)
+    subsidisable = False
+    for policy in policies:
+        _discount, subsidy = split_price(list_fen=list_fen, quantity=quantity, discount_per_meal_fen=offer.discount_fen,
+                                         subsidy_per_meal_fen=policy.subsidy_fen)
+        if subsidy <= 0:
+            continue
+        subsidisable = True
+        if spent(policy) + subsidy <= policy.monthly_budget_fen:
+            return Price(list_fen, quantity, discount, subsidy, policy=policy)
+    if not subsidisable:  # the merchant's discount already covers the meal: there is nothing to subsidise
+        return Price(list_fen, quantity, discount, 0)
+    return Price(list_fen, quantity, discount, 0, no_subsidy_reason=BUDGET_SPENT)
+
+
 def policies_for(user, point, day):
-    """The street's policies valid on `day` that this person qualifies for, best subsidy first."""
+    """The street's policies valid on `day` that this person qualifies for, best subsidy first — in one query, each
+    with the facts its price needs: `month_spent` (the month's spend so far) and `used_today` (the person has a
+    live subsidised order that day)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    valid = SubsidyPolicy.objects.filter(street_id=point.street_id, valid_from__lte=day).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
-    ).order_by("-subsidy_fen", "pk")
-    out = []
-    for policy in valid:
-        if policy.audience == SubsidyPolicy.Audience.OFFICE_WORKERS:
-            ok = Membership.objects.filter(
-                user=user, verified_at__isnull=False, organisation__kind=Organisation.Kind.ENTERPRISE, organisation__is_active=True,
-            ).filter(Q(organisation__building__street_id=policy.street_id) | Q(organisation__street_id=policy.street_id)).exists()
-        else:
-            ok = Residence.objects.filter(
-                user=user, verified_at__isnull=False, neighbourhood__in=policy.neighbourhoods.values("pk"),
-            ).exists()
-        if ok:
-            out.append(policy)
-    return out
+    office_worker = Membership.objects.filter(
+        user=user, verified_at__isnull=False, organisation__kind=Organisation.Kind.ENTERPRISE, organisation__is_active=True,
+    ).filter(Q(organisation__building__street_id=OuterRef("street_id")) | Q(organisation__street_id=OuterRef("street_id")))
+    listed = SubsidyPolicy.neighbourhoods.through.objects.filter(subsidypolicy_id=OuterRef(OuterRef("pk"))).values("neighbourhood_id")
+    resident = Residence.objects.filter(user=user, verified_at__isnull=False, neighbourhood_id__in=listed)
+    spend = SubsidySpend.objects.filter(policy=OuterRef("pk"), month=month_start(day)).values("spent_fen")[:1]
+    return list(
+        SubsidyPolicy.objects.filter(street_id=point.street_id, valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .filter(Q(Exists(office_worker), audience=SubsidyPolicy.Audience.OFFICE_WORKERS)
+                | Q(Exists(resident), ~Q(audience=SubsidyPolicy.Audience.OFFICE_WORKERS)))
+        .annotate(month_spent=Coalesce(Subquery(spend), 0),
+                  used_today=Exists(Order.objects.filter(user=user, subsidised_on=day, status__in=Order.LIVE)))
+        .order_by("-subsidy_fen", "pk")
+    )
 
 
 def quote(*, user, offer, point, quantity=1):
-    """The price this person would pay now, with the reason when there is no subsidy.
+    """The price this person would pay now, with the reason when there is no subsidy: one query.
 
     The month's spend is read without a lock: order_place charges the subsidy with `charge_budget`, which
     checks the budget again in the statement that spends it.
     """
-    day = offer.date
-    discount, _subsidy = split_price(list_fen=offer.meal.list_price_fen, quantity=quantity,
-                                     discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=0)
-    policies = policies_for(user, point, day)
-    if not policies:
-        return Price(
-            offer.meal.list_price_fen, quantity, discount, 0,
-            no_subsidy_reason=_("The lunch subsidy is for verified office workers of the street's enterprises "
-                                "(and elderly residents where the street has such a policy)."),
-        )
-    if Order.objects.filter(user=user, subsidised_on=day, status__in=Order.LIVE).exists():
-        return Price(offer.meal.list_price_fen, quantity, discount, 0,
-                     no_subsidy_reason=_("You have had today's subsidised meal already: one a day."))
-    subsidisable = False
-    for policy in policies:
-        _discount, subsidy = split_price(list_fen=offer.meal.list_price_fen, quantity=quantity,
-                                         discount_per_meal_fen=offer.discount_fen, subsidy_per_meal_fen=policy.subsidy_fen)
-        if subsidy <= 0:
-            continue
-        subsidisable = True
-        spent = SubsidySpend.objects.filter(policy=policy, month=month_start(day)).values_list("spent_fen", flat=True).first() or 0
-        if spent + subsidy <= policy.monthly_budget_fen:
-            return Price(offer.meal.list_price_fen, quantity, discount, subsidy, policy=policy)
-    if not subsidisable:  # the merchant's discount already covers the meal: there is nothing to subsidise
-        return Price(offer.meal.list_price_fen, quantity, discount, 0)
-    return Price(offer.meal.list_price_fen, quantity, discount, 0,
-                 no_subsidy_reason=_("This month's subsidy budget is spent. Thank you for understanding."))
+    policies = policies_for(user, point, offer.date)
+    return price_of(offer, quantity, policies, used_today=lambda: policies[0].used_today, spent=lambda policy: policy.month_spent)
 
 
 def charge_budget(policy, day, fen):
@@ -285,19 +295,27 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
     try:
         # Sold out or closed already: said without a transaction, so a rush for the last portions queues for nothing.
         _refuse_if_unorderable(offer, offer_point, quantity, payment, now=now)
+        return _place_with_retries(user, offer, offer_point, quantity, payment, key, now)
     except LunchError:
-        earlier = _earlier_order(user, key)  # a double submit whose first submit took the last portion
+        # A double submit whose first submit took the last portion, or the balance: the first submit's order.
+        earlier = _earlier_order(user, key)
         if earlier is None:
             raise
         return earlier
+
+
+def _place_with_retries(user, offer, offer_point, quantity, payment, key, now):
     for _attempt in range(PLACE_ATTEMPTS):
         try:
             return _place(user, offer, offer_point, quantity, payment, key, now)
         except _BudgetJustSpent:
             continue  # priced again: the month row now shows the budget spent
         except IntegrityError as exc:
+            if violates(exc, "order_idempotent", "lunch_order.idempotency_key"):
+                # A double submit: it waited for the first submit's account lock, and its order is the first's.
+                return _earlier_order(user, key)
             # Two orders at one point drew the same pickup code (one in a million): draw again.
-            if "order_code_unique_per_point_and_day" not in str(exc) and "pickup_code" not in str(exc):
+            if not violates(exc, "order_code_unique_per_point_and_day", "lunch_order.pickup_code"):
                 raise
     raise LunchError(_("Please try again in a moment."))
 
@@ -305,11 +323,9 @@ def order_place(*, user, offer_id, point_id, quantity=1, payment=Order.Payment.B
 def _place(user, offer, offer_point, quantity, payment, key, now):
     with transaction.atomic(durable=True):
         # The person's account is locked first: it lines up their double submits and their balance and holds nobody
-        # else up. A double submit waits here for the first submit's lock; once it has the lock it sees that order.
+        # else up. A double submit waits here for the first submit's lock, then fails at its INSERT (order_idempotent)
+        # once the first is committed: see _place_with_retries.
         account = _account_for_update(user)
-        earlier = _earlier_order(user, key)
-        if earlier is not None:
-            return earlier
         point = offer_point.point
         price = quote(user=user, offer=offer, point=point, quantity=quantity)
         if payment == Order.Payment.AT_PICKUP:

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -118,9 +118,9 @@ def _preview_data(request, form_defaults):
 def order_form(request, offer_id):
     offer = _offer_or_404(offer_id)
     now = timezone.now()
-    account = selectors.account_of(request.user)
+    account = SimpleLazyObject(lambda: selectors.account_of(request.user))  # read only when the form is shown
     if request.method == "POST":
-        form = OrderForm(request.POST, offer=offer, balance_fen=account.balance_fen)
+        form = OrderForm(request.POST, offer=offer, account=account)
         if "preview" in request.POST:
             form.is_valid()  # "Update the price" (without JavaScript): show the price and any problem, place nothing
         elif form.is_valid():
@@ -134,21 +134,14 @@ def order_form(request, offer_id):
                 return redirect(f"{reverse('lunch:today')}?{urlencode({'date': offer.date.isoformat()})}")
             except services.LunchError as error:
                 form.add_error(None, error.message)
-            except IntegrityError:
-                # Two submits of one form racing each other (services re-check the key under the account lock, so this
-                # is a last resort): the other submit placed the order, and order_idempotent refused this one.
-                order = Order.objects.filter(user=request.user, idempotency_key=data["key"]).first()
-                if order is None:
-                    raise
-                return redirect("lunch:order", order_id=order.pk)
             else:
                 messages.success(request, _("Ordered. Your pickup code is %(code)s.") % {"code": order.pickup_code})
                 return redirect("lunch:order", order_id=order.pk)
     else:
-        unbound = OrderForm(offer=offer, balance_fen=account.balance_fen)
+        unbound = OrderForm(offer=offer, account=account)
         defaults = {name: unbound.fields[name].initial for name in unbound.fields}
         if any(name in request.GET for name in ("point", "quantity", "payment")):
-            form = OrderForm(_preview_data(request, defaults), offer=offer, balance_fen=account.balance_fen)
+            form = OrderForm(_preview_data(request, defaults), offer=offer, account=account)
             form.is_valid()  # show what is wrong with the values asked for
         else:
             form = unbound

@@ -79,7 +79,7 @@ def test_people_without_a_subsidy_get_the_same_reason_in_both(who, street, selle
     }[who]()
     offer = lf.offer(seller=seller, points=[lunch_point])
     price = selectors.PriceBook(user, offer.date).quote(offer=offer, point=lunch_point)
-    assert price.subsidy_fen == 0 and price.no_subsidy_reason == selectors.NOT_ELIGIBLE
+    assert price.subsidy_fen == 0 and price.no_subsidy_reason == services.NOT_ELIGIBLE
     assert_same_prices(user, [offer])
 
 
@@ -90,7 +90,7 @@ def test_subsidy_used_that_day_in_both(street, seller, lunch_point):
     second = lf.offer(seller=seller, points=[lunch_point])
     services.order_place(user=worker, offer_id=first.pk, point_id=lunch_point.pk)
     price = selectors.PriceBook(worker, second.date).quote(offer=second, point=lunch_point)
-    assert price.subsidy_fen == 0 and price.no_subsidy_reason == selectors.USED_TODAY
+    assert price.subsidy_fen == 0 and price.no_subsidy_reason == services.USED_TODAY
     assert_same_prices(worker, [first, second])
 
 
@@ -107,7 +107,7 @@ def test_budget_spent_falls_back_to_the_next_policy_then_to_no_subsidy(street, s
 
     SubsidySpend.objects.create(policy=modest, month=month, budget_fen=5000, spent_fen=4500)
     price = selectors.PriceBook(worker, offer.date).quote(offer=offer, point=lunch_point)
-    assert price.subsidy_fen == 0 and price.no_subsidy_reason == selectors.BUDGET_SPENT
+    assert price.subsidy_fen == 0 and price.no_subsidy_reason == services.BUDGET_SPENT
     assert_same_prices(worker, [offer])
 
 

@@ -538,6 +538,31 @@ def test_a_double_submit_after_the_last_portion_went_returns_the_order_not_sold_
     assert order(person, made, key=key).pk == first.pk
 
 
+def test_a_double_submit_when_the_balance_paid_for_one_order_returns_the_order_not_a_refusal(street, subsidy, seller, lunch_point):
+    """The second submit of one form is priced after the first took the balance: it still answers with the first
+    order, not "Your balance is ¥0.00" — and the form is not placed twice."""
+    made = offer(seller=seller, points=[lunch_point])
+    person = office_worker(street=street, balance_fen=1500)  # exactly one subsidised meal: ¥28 − ¥3 − ¥10
+    key = uuid.uuid4()
+    first = order(person, made, key=key)
+    assert balance_of(person) == 0
+    assert order(person, made, key=key).pk == first.pk
+    assert Order.objects.filter(user=person).count() == 1
+    assert_ledger_adds_up(person)
+
+
+def test_a_double_submit_meets_the_form_key_constraint_and_answers_with_the_first_order(worker, today_offer):
+    """Nothing reads "an order with this key?" before placing: the INSERT meets order_idempotent, the attempt rolls
+    back whole (no second debit, no portion, no notification) and the first order is the answer."""
+    key = uuid.uuid4()
+    first = order(worker, today_offer, key=key)
+    before = snapshot(worker, offers=[today_offer])
+    notices = Notification.objects.count()
+    assert order(worker, today_offer, key=key).pk == first.pk
+    assert snapshot(worker, offers=[today_offer]) == before
+    assert Notification.objects.count() == notices
+
+
 def test_two_orders_drawing_one_pickup_code_at_a_point_get_two_codes(worker, street, today_offer, monkeypatch):
     other = office_worker(street=street, balance_fen=5000)
     drawn = iter(["123456", "123456", "654321"])

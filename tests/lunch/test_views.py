@@ -310,16 +310,17 @@ def test_ordering_places_the_order_and_takes_the_balance(client, worker, offer, 
 def test_an_order_reads_the_offer_once_and_a_sold_out_meal_sends_back_to_the_day_without_a_transaction(client, street, worker, offer, lunch_point):
     """What an order costs in SQL statements, and that a refusal of a sold-out meal queues behind no lock.
 
-    Placed: the session and the person, the offer and its points, the balance; then the transaction — the account
-    locked, the earlier order of this form, the price (policies, workplace, today's subsidy, the month's spend), the
+    Placed: the session and the person, the offer and its points; then the transaction — the account locked, the
+    price (the policies the person qualifies for, with the month's spend and today's subsidy, in one query), the
     order, its debit and the balance, the audit row, the notification and its delivery, then the budget and the
-    portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its release).
+    portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its release). The
+    balance shown on the form is not read: the order checks it under the account's lock.
     """
     place(lf.office_worker(street=street, balance_fen=5000), offer, lunch_point)  # the month's first
     with CaptureQueriesContext(connection) as placed:
         assert post_order(client, offer, lunch_point).status_code == 302
     statements = [q["sql"].split()[0] for q in placed.captured_queries]
-    assert len(placed) == 22, "\n".join(q["sql"][:120] for q in placed.captured_queries)
+    assert len(placed) == 17, "\n".join(q["sql"][:120] for q in placed.captured_queries)
     assert sum(1 for q in placed.captured_queries if "lunch_dailyoffer" in q["sql"] and q["sql"].startswith("SELECT")) == 1
 
     DailyOffer.objects.filter(pk=offer.pk).update(quota=F("sold"))
@@ -428,8 +429,8 @@ def test_the_order_page_needs_a_login(client, offer):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submits_of_one_form_place_one_order_and_no_500(monkeypatch):
-    """Both submits pass the service's "earlier order with this key?" check before either commits; the second then
-    meets the order_idempotent constraint, and the page still answers with the one order."""
+    """The second submit waits for the first's account lock, then meets the order_idempotent constraint; the page
+    still answers with the one order."""
     street = StreetFactory()
     lf.policy(street=street)
     point = lf.point(street=street)
