@@ -6,7 +6,7 @@ database's check constraint (confirmed_seats <= capacity) refuses anything else.
 """
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Booking, Event
 from events.selectors import may_book_for_a_group
 from portal.audit import audit_log
+from portal.db import violates
 from portal.exceptions import PortalError
 from portal.models import Membership
 from portal.notifications import notify
@@ -27,6 +28,7 @@ class EventError(PortalError):
 
 
 MAX_GROUP_SEATS = getattr(settings, "EVENTS_MAX_GROUP_SEATS", 20)
+ALREADY_BOOKED = _("You have already booked this event.")
 
 
 def _lock_event(event_id):
@@ -87,24 +89,34 @@ def booking_create(*, event, user, seats=1, now=None):
     restricted_until = _no_show_restriction(user, now) if event.fee_fen == 0 else None
 
     course = _course_sessions(event, now)
-    with transaction.atomic(durable=True):
-        if len(course) == 1:
-            return book_in_transaction(event.pk, user, seats, now, restricted_until=restricted_until)
-        bookings = {}
-        # Sessions are locked in primary-key order, like every multi-event write, so two courses can't deadlock.
-        for session_id in sorted(course):
-            booking = book_in_transaction(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk,
-                                          restricted_until=restricted_until)
-            if booking is not None:
-                bookings[session_id] = booking
-        booking = bookings[event.pk]
-        confirmed = sum(1 for b in bookings.values() if b.status == Booking.Status.CONFIRMED)
-        _notify_booking(
-            booking, "events.booking.course",
-            format_lazy(_("Course booked: {title}"), title=event.title),
-            format_lazy(_("{confirmed} of {total} sessions confirmed; the others are on the waiting list. Your booking codes are in My bookings."),
-                        confirmed=confirmed, total=len(bookings)),
-        )
+    try:
+        with transaction.atomic(durable=True):
+            if len(course) == 1:
+                return book_in_transaction(event.pk, user, seats, now, restricted_until=restricted_until)
+            return _book_course(event, course, user, seats, now, restricted_until)
+    except IntegrityError as exc:
+        # Booked already: the booking's INSERT met the constraint, and everything rolled back.
+        if violates(exc, "booking_one_active_per_person", "events_booking.user_id"):
+            raise EventError(ALREADY_BOOKED) from exc
+        raise
+
+
+def _book_course(event, course, user, seats, now, restricted_until):
+    bookings = {}
+    # Sessions are locked in primary-key order, like every multi-event write, so two courses can't deadlock.
+    for session_id in sorted(course):
+        booking = book_in_transaction(session_id, user, seats, now, tell=False, skip_if_booked=session_id != event.pk,
+                                      restricted_until=restricted_until)
+        if booking is not None:
+            bookings[session_id] = booking
+    booking = bookings[event.pk]
+    confirmed = sum(1 for b in bookings.values() if b.status == Booking.Status.CONFIRMED)
+    _notify_booking(
+        booking, "events.booking.course",
+        format_lazy(_("Course booked: {title}"), title=event.title),
+        format_lazy(_("{confirmed} of {total} sessions confirmed; the others are on the waiting list. Your booking codes are in My bookings."),
+                    confirmed=confirmed, total=len(bookings)),
+    )
     return booking
 
 
@@ -142,10 +154,10 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
     _check_bookable(event, now)
     if seats > event.capacity:
         raise EventError(format_lazy(_("This event has only {n} seats in all."), n=event.capacity))
-    if Booking.objects.filter(event=event, user=user, status__in=Booking.ACTIVE).exists():
-        if skip_if_booked:
-            return None
-        raise EventError(_("You have already booked this event."))
+    # A second booking of the event by the same person fails at its INSERT (booking_one_active_per_person), which
+    # booking_create tells as ALREADY_BOOKED; only a course's other sessions are looked at first, to be skipped.
+    if skip_if_booked and Booking.objects.filter(event=event, user=user, status__in=Booking.ACTIVE).exists():
+        return None
     from events.checkin import no_show_restriction_message  # checkin builds on this module
 
     # Repeated no-shows at free events: only the waiting list for a while (they are told why).

@@ -449,6 +449,26 @@ def test_booking_a_full_event_puts_the_person_on_the_waiting_list(client, person
     assert "you are on the waiting list" in flashes(response)[0]
 
 
+def test_a_booking_costs_a_fixed_handful_of_statements_and_a_second_one_is_refused_by_the_constraint(client, person):
+    """Booked: the event (the page's read), the session and the person, the person's no-show record; then the
+    transaction — the event locked, the booking, the seat counted, the notification and its delivery, the audit row —
+    and its COMMIT (here a savepoint and its release, inside the test's transaction). Nothing asks "booked already?":
+    a second booking meets booking_one_active_per_person, rolls back whole and is told so."""
+    event = event_at(monday(), 12, capacity=5)
+    booking_create(event=event, user=UserFactory())  # the first booking: the process's per-model caches filled
+    with CaptureQueriesContext(connection) as booked:
+        assert client.post(reverse("events:book", args=[event.pk])).status_code == 302
+    assert len(booked) == 12, "\n".join(q["sql"][:120] for q in booked.captured_queries)
+    assert not any(q["sql"].startswith('SELECT 1 AS "a" FROM "events_booking"') for q in booked.captured_queries)
+
+    response = client.post(reverse("events:book", args=[event.pk]), follow=True)
+    assert "You have already booked this event." in flashes(response)
+    event.refresh_from_db()
+    assert event.confirmed_seats == 2
+    assert Booking.objects.filter(event=event, user=person).count() == 1
+    assert person.notifications.filter(kind__startswith="events.booking").count() == 1
+
+
 def test_booking_twice_is_refused_with_a_message(client, person):
     event = event_at(monday(), 12)
     client.post(reverse("events:book", args=[event.pk]))
