@@ -30,7 +30,8 @@ NAME = "胡秀兰金丝雀"
 ADDRESS = "武夷路金丝雀弄88号"
 PHONE = "13912345678"
 BIRTH_YEAR = 1929
-WHOLE_BIRTH_YEAR = re.compile(rf"(?<!\d){BIRTH_YEAR}(?!\d)")
+# The year as a number of its own, not a row id inside a URL path (/inbox/1929/open/ is the 1929th notification).
+WHOLE_BIRTH_YEAR = re.compile(rf"(?<![\d/]){BIRTH_YEAR}(?![\d/])")
 
 # Links the crawl doesn't follow: the admin (staff only, tested with its permissions), logging out, binary files.
 NOT_FOLLOWED = ("/admin/", "/static/", "/media/", "/accounts/logout/")
