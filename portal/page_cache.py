@@ -51,7 +51,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from portal.cache import RedisCache
+from portal.cache import Pause, RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,8 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', r
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
 _CSRF_HOLE = b"\x00csrf\x00"
 _COMPRESS_FROM = 2048  # bytes
-_PAUSE_AFTER_FAILURE = 5.0  # seconds during which a process leaves a failing cache alone
 
-_down_until = 0.0
+pause = Pause("page cache")  # after a failure the process leaves the cache alone for a few seconds
 
 
 def enabled():
@@ -89,16 +88,6 @@ def topics_written_by(sql):
 
 def _cache():
     return caches[CACHE_ALIAS]
-
-
-def _available():
-    return time.monotonic() >= _down_until
-
-
-def _failed(exc):
-    global _down_until
-    _down_until = time.monotonic() + _PAUSE_AFTER_FAILURE
-    logger.warning("page cache unavailable for %ss: %s", _PAUSE_AFTER_FAILURE, exc)
 
 
 def _token():
@@ -182,12 +171,12 @@ def generations(topics):
 
 def invalidate(topics):
     """Move the topics on: every page showing one of them is rendered afresh on its next visit."""
-    if not topics or not _available():
+    if not topics or pause.active():
         return
     try:
         _store().move_on(sorted(topics))
     except Exception as exc:  # a write has happened; it must not fail because the cache did
-        _failed(exc)
+        pause.begin(exc)
 
 
 def invalidate_all():
@@ -269,7 +258,7 @@ def public_page(*topics, timeout=None, cookies=()):
             try:
                 page_key, page = _store().lookup(topics, _where(request, cookies))
             except Exception as exc:
-                _failed(exc)
+                pause.begin(exc)
                 return view(request, *args, **kwargs)
             if page is not None:
                 return _from_cache(request, page)
@@ -285,7 +274,7 @@ def public_page(*topics, timeout=None, cookies=()):
 def _cacheable(request):
     return (
         enabled()
-        and _available()
+        and not pause.active()
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
@@ -319,7 +308,7 @@ def _keep(page_key, response, timeout):
     try:
         _store().keep(page_key, page, lifetime)
     except Exception as exc:
-        _failed(exc)
+        pause.begin(exc)
 
 
 def _from_cache(request, page):

@@ -251,7 +251,20 @@ if PAGE_CACHE_ENABLED and PAGE_CACHE_URL:
 else:
     CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; with Redis, a copy there saves each signed-in request its session query. The copy
+# fails soft (portal.cache.FailSoftRedisCache): without Redis the database answers, and no copy outlives 5 minutes.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+    CACHES["sessions"] = {
+        "BACKEND": "portal.cache.FailSoftRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "sessions",
+        "MAX_TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+    }
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 # Messages ride in a signed cookie (the session only when they are too big): a booking or an order
 # then writes the session neither when the message is left nor when it is shown.

@@ -18,3 +18,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # cached by one test must not answer another (their transactions never commit, so nothing moves on).
 PAGE_CACHE_ENABLED = False
 CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages-test"}  # noqa: F405
+# Sessions in the database only, whatever REDIS_URL says: a copy in Redis would outlive each test's rolled-back
+# transaction. tests/portal/test_session_cache.py switches the production engine on.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -35,7 +35,7 @@ def page_cache_on(request, settings):
         settings.CACHES = {**settings.CACHES, page_cache.CACHE_ALIAS: {
             "BACKEND": "portal.cache.RedisCache", "LOCATION": settings.REDIS_URL, "KEY_PREFIX": prefix,
         }}
-    page_cache._down_until = 0.0
+    page_cache.pause.end()
     page_cache.watch_open_connections()
     yield request.param
     cache = caches[page_cache.CACHE_ALIAS]
@@ -234,16 +234,16 @@ def test_an_unreachable_cache_serves_pages_and_lets_writes_through(settings, eve
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         },
     }
-    page_cache._down_until = 0.0
+    page_cache.pause.end()
     page_cache.watch_open_connections()
     try:
         assert Client().get(reverse("events:detail", args=[event.pk])).status_code == 200
-        page_cache._down_until = 0.0
+        page_cache.pause.end()
         with django_capture_on_commit_callbacks(execute=True):
             booking = booking_create(event=event, user=UserFactory())
         assert booking.pk is not None
     finally:
-        page_cache._down_until = 0.0
+        page_cache.pause.end()
 
 
 def test_an_unknown_topic_is_a_programming_error():

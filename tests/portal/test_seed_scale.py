@@ -341,7 +341,7 @@ def test_every_cached_public_page_moves_on_after_seeding(settings, django_captur
     from portal import page_cache
 
     settings.PAGE_CACHE_ENABLED = True
-    page_cache._down_until = 0.0
+    page_cache.pause.end()
     page_cache.watch_open_connections()
     try:
         before = page_cache.generations(page_cache.TOPICS)
