@@ -96,9 +96,10 @@ def fulfilled_wishes(queryset=None):
     )
 
 
-def wish_for_page(wish_id):
-    """One public wish with what its page shows. Raises Wish.DoesNotExist for any other (a draft is nobody's business)."""
-    return with_card_data(public_wishes()).get(pk=wish_id)
+def wish_for_page(wish_id, *, live_claim=True):
+    """One public wish with what its page shows (without its live claim for the claim page, which claims it anew).
+    Raises Wish.DoesNotExist for any other (a draft is nobody's business)."""
+    return with_card_data(public_wishes(), live_claim=live_claim).get(pk=wish_id)
 
 
 def claims_of(user):

@@ -237,7 +237,7 @@ def _station_contact(station):
     return contact
 
 
-def _refusal_for_status(wish):
+def status_refusal(wish):
     """Why a wish that is not on the wall can't be claimed; drafts don't exist for the public."""
     if wish.status in (Wish.Status.CLAIMED, Wish.Status.REPORTED):
         return JUST_CLAIMED
@@ -278,7 +278,7 @@ def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=
     """
     now = now or timezone.now()
     if wish is not None and wish.pk == wish_id and wish.status != Wish.Status.PUBLISHED:
-        raise WishError(_refusal_for_status(wish))
+        raise WishError(status_refusal(wish))
     with transaction.atomic(durable=True):
         _lock_person(user)
         refusal = claim_refusal(user)
@@ -291,7 +291,7 @@ def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=
         except (Wish.DoesNotExist, ValueError, TypeError):
             raise WishError(NO_SUCH_WISH) from None
         if locked.status != Wish.Status.PUBLISHED:
-            raise WishError(_refusal_for_status(locked))
+            raise WishError(status_refusal(locked))
         deadline, commitment_until = _claim_period(locked, now, months=commitment_months)
         try:
             with transaction.atomic():

@@ -95,9 +95,9 @@ def fulfilled(request):
 # One wish and its claim
 
 
-def _public_wish_or_404(wish_id):
+def _public_wish_or_404(wish_id, *, live_claim=True):
     try:
-        return selectors.wish_for_page(wish_id)
+        return selectors.wish_for_page(wish_id, live_claim=live_claim)
     except Wish.DoesNotExist:
         raise Http404(_("There is no such wish.")) from None
 
@@ -141,7 +141,11 @@ def claim(request, wish_id):
     """GET: the pledge to confirm. POST: claim the wish through services.wish_claim."""
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    wish = _public_wish_or_404(wish_id)
+    wish = _public_wish_or_404(wish_id, live_claim=False)
+    if request.method == "POST" and wish.status != Wish.Status.PUBLISHED:
+        # Claimed a moment ago: said at once, as the service would say it, without reading the form's choices first.
+        messages.error(request, services.status_refusal(wish))
+        return redirect("wishes:detail", wish.pk)
     organisations = list(services.acting_organisations(request.user))
     if request.method == "POST":
         form = ClaimForm(request.POST, wish=wish, organisations=organisations)

@@ -388,8 +388,10 @@ def test_the_second_claimer_is_told_someone_has_just_claimed_it(client, station,
     assert response.status_code == 302 and response.url == reverse("wishes:detail", args=[made.pk])
     assert any("Someone has just claimed this wish" in m for m in flashes(response))
     assert list(Claim.objects.values_list("claimer_id", flat=True)) == [first.pk]
-    # Told from the wish the page read: no transaction, no lock — a rush for one wish doesn't queue for nothing.
+    # Told from the wish the page read: no transaction, no lock — a rush for one wish doesn't queue for nothing —
+    # and nothing else read: the session, the person, the wish.
     assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith("SAVEPOINT") for q in queries.captured_queries)
+    assert len(queries) == 3, "\n".join(q["sql"][:100] for q in queries.captured_queries)
 
 
 def test_a_member_holding_the_most_open_claims_is_told_why(client, station, staff, settings):
