@@ -95,11 +95,13 @@ def _sessions(users):
     return keys
 
 
-def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontended_lunch, threads):
-    """People with sessions, memberships and balances; the race event, offer and wish; the uncontended event and offer.
+def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontended_lunch, threads, warmup=0):
+    """People with sessions, memberships and balances; the race event, offer and wish; the uncontended event and offer;
+    and, for `warmup` more people who take part in no measured scenario, an event, an offer and wishes to warm up on.
 
     Returns what the HTTP side needs: every person's session key and the ids to post to.
     """
+    people += warmup
     cleanup()
     now = timezone.now()
     today = local_now(now).date()
@@ -153,6 +155,8 @@ def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontend
         return made
 
     race_offer = lunch_offer(1, meal, lunch_portions)
+    # Warm-up: a day of its own, so a warm-up order takes nobody's subsidy of a measured day.
+    warmup_offer = lunch_offer(3, Meal.objects.create(merchant=merchant, name="基准套餐（预热）", list_price_fen=MEAL_PRICE_FEN), max(warmup, 1))
     # Uncontended: one offer (a meal of its own) per client thread, so no two threads wait on one portion row.
     per_thread_lunch = math.ceil(uncontended_lunch / threads) + 1
     quiet_offers = [
@@ -163,8 +167,14 @@ def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontend
     # A published wish for the claim race.
     beneficiary = Beneficiary.objects.create(full_name="测试", gender=Beneficiary.Gender.FEMALE, station=station, neighbourhood=neighbourhood,
                                              hardship=Beneficiary.Hardship.OTHER, consent_on=today)
-    wish = Wish.objects.create(beneficiary=beneficiary, station=station, alias="测阿姨", title="一台血压计", category=Wish.Category.GOODS,
-                               status=Wish.Status.PUBLISHED, published_at=now, expires_on=today + timedelta(days=90))
+    def published_wish(title):
+        return Wish.objects.create(beneficiary=beneficiary, station=station, alias="测阿姨", title=title, category=Wish.Category.GOODS,
+                                   status=Wish.Status.PUBLISHED, published_at=now, expires_on=today + timedelta(days=90))
+
+    wish = published_wish("一台血压计")
+    # Warm-up wishes: a few claimed, most claims told they were too late — as in the race.
+    warmup_wishes = [published_wish(f"预热心愿 {n}") for n in range(max(warmup // 4, 1))]
+    warmup_event = Event.objects.create(title="基准：预热", capacity=max(warmup, 1), **common)
     return {
         "cookie_names": [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME],
         "people": [{"id": u.pk, "sessionid": key} for u, key in zip(users, sessions, strict=True)],
@@ -173,6 +183,8 @@ def setup(*, people, race_seats, lunch_portions, uncontended_bookings, uncontend
         "lunch_race": {"offer_id": race_offer.pk, "point_id": point.pk, "portions": lunch_portions},
         "lunch_quiet": {"offer_ids": [o.pk for o in quiet_offers], "point_id": point.pk},
         "wish_race": {"wish_id": wish.pk},
+        "warmup": {"people": warmup, "event_id": warmup_event.pk, "offer_id": warmup_offer.pk, "point_id": point.pk,
+                   "wish_ids": [w.pk for w in warmup_wishes]},
     }
 
 

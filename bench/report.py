@@ -121,7 +121,9 @@ def _settings_section(results):
         f"- Writes over HTTP (stdlib http.client, logged-in sessions, CSRF): races of {s['race_attempts']} attempts from "
         f"{s['race_clients']} clients on {s['race_seats']} seats / {s['lunch_portions']} portions; one wish and "
         f"{s['wish_claimers']} claimers; {s['uncontended']} uncontended bookings (one event per client) and lunch orders "
-        f"(one offer per client; the street's subsidy budget row is shared by all) from {s['write_threads']} clients.",
+        f"(one offer per client; the street's subsidy budget row is shared by all) from {s['write_threads']} clients"
+        + (f"; first, unmeasured, a warm-up of {s['write_warmup']} bookings, orders and claims by other people (each worker's "
+           "first writes pay for what a process makes once)." if s.get("write_warmup") else "."),
         f"- Near-me point: `{s['near']}`. Mode: **{results['mode']}**.",
     ]
 

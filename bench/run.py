@@ -358,7 +358,7 @@ def measure_writes(args, server, database):
     sizes = write_sizes(args)
     say("  writes: making fixtures (people, sessions, balances, event, offer, wish) …")
     spec = dbtask(args, database, "setup", {
-        "people": max(sizes["race_attempts"], sizes["wish_claimers"], sizes["uncontended"]),
+        "people": max(sizes["race_attempts"], sizes["wish_claimers"], sizes["uncontended"]), "warmup": writes.WARMUP_PEOPLE,
         "race_seats": sizes["race_seats"], "lunch_portions": sizes["lunch_portions"],
         "uncontended_bookings": sizes["uncontended"], "uncontended_lunch": sizes["uncontended"], "threads": sizes["threads"],
     })
@@ -528,7 +528,7 @@ def main(argv=None):
             "runs": args.runs, "warmup_s": args.warmup, "baseline_duration_s": args.baseline_duration, "baseline_runs": BASELINE_RUNS,
             "baseline_warmup_s": args.baseline_warmup, "wrk_timeout_s": args.wrk_timeout, "near": ",".join(map(str, args.near)),
             **write_sizes(args), "write_threads": args.write_threads, "datasets": args.datasets, "reuse_scale": args.reuse_scale,
-            "settle_s": args.settle,
+            "settle_s": args.settle, "write_warmup": writes.WARMUP_PEOPLE,
             "server_env": {k: v for k, v in server_env(args, f"{args.db_prefix}_<dataset>").items() if k != "DJANGO_SETTINGS_MODULE"},
         },
         "datasets": {},

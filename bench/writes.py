@@ -261,10 +261,38 @@ def judge_claim(wish_id):
     return judge
 
 
+WARMUP_PEOPLE = 16  # warm-up attempts per kind of write: several for each of the servers' workers
+WARMUP_CLIENTS = 8
+
+
+def warm_up(spec, people, *, port, deadline_s, timeout_s=30):
+    """A booking, a lunch order and a wish claim (won and lost) by each warm-up person, unmeasured, before the scenarios.
+
+    The read pages are measured after a warm-up; so are the writes: a worker's first write pays for what is made
+    once per process (the task queue's connection, the session cache's, lazily imported code and translations), and
+    counting that would measure the server's start, not its writes. Raises when any warm-up write failed.
+    """
+    warmup = spec["warmup"]
+    common = {"port": port, "deadline_s": deadline_s, "timeout_s": timeout_s, "clients": WARMUP_CLIENTS}
+    wish_ids = warmup["wish_ids"]
+    runs = [
+        run("warm-up bookings", booking_jobs([warmup["event_id"]], people), judge=judge_booking, **common),
+        run("warm-up lunch orders", lunch_jobs([warmup["offer_id"]], warmup["point_id"], people), judge=judge_lunch, **common),
+        run("warm-up claims", [(f"/wishes/{wish_ids[i % len(wish_ids)]}/claim/", {"on_behalf": "self"}, person) for i, person in enumerate(people)],
+            judge=lambda answer: "ok" if answer.status == 302 else "error", **common),
+    ]
+    failed = {scenario.name: scenario.errors for scenario in runs if scenario.errors or scenario.answered < scenario.attempts}
+    if failed:
+        raise RuntimeError(f"warm-up writes failed (errors by kind: {failed}); see the portal's log")
+
+
 def run_all(spec, *, port, sizes, deadline_s, timeout_s=30, cpu_probe=None):
-    """The five write scenarios in turn, each on its own fixtures from `spec` (bench/fixtures.setup's answer)."""
+    """The five write scenarios in turn, each on its own fixtures from `spec` (bench/fixtures.setup's answer), after a
+    warm-up by the people who take part in none of them (the last `spec["warmup"]["people"]`)."""
     names = spec["cookie_names"]
     people = [Person(p["id"], p["sessionid"], names) for p in spec["people"]]
+    if spec["warmup"]["people"]:
+        warm_up(spec, people[-spec["warmup"]["people"]:], port=port, deadline_s=deadline_s, timeout_s=timeout_s)
     race, quiet = sizes["race_attempts"], sizes["uncontended"]
     common = {"port": port, "deadline_s": deadline_s, "timeout_s": timeout_s, "cpu_probe": cpu_probe}
     out = {}
