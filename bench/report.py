@@ -197,6 +197,20 @@ def _baseline_sentence(base):
     return None
 
 
+def _writes_baseline_rps(data):
+    """The baseline the writes are put beside: the mean of those measured just before and after them, or (results of
+    an earlier method) the dataset's baseline row."""
+    return (data.get("writes_baseline") or data.get("baseline") or {}).get("requests_per_s")
+
+
+def _writes_baseline_sentence(data):
+    around = data.get("writes_baseline")
+    if not around:
+        return []
+    return [f"\"Per 1,000 baseline req/s\" divides by the baseline measured just before the writes ({_num(around['before'])} "
+            f"req/s) and just after them ({_num(around['after'])} req/s): their mean, {_num(around['requests_per_s'])} req/s.", ""]
+
+
 def _writes_table(writes, baseline_rps=None):
     """The write scenarios; "per 1,000 baseline req/s" puts each rate next to the machine's speed at the time, so runs on
     machines of different speeds can be compared (the targets themselves are absolute rates)."""
@@ -299,7 +313,7 @@ def markdown(results):
                       "SQL queries/request is the steady state (a second visit); \"first\" is the first visit's, when it differs.", ""]
         lines += [*_pages_table(data), ""]
         if data.get("writes"):
-            lines += ["### Writes over HTTP", "", *_writes_table(data["writes"], (data.get("baseline") or {}).get("requests_per_s")), ""]
+            lines += ["### Writes over HTTP", "", *_writes_baseline_sentence(data), *_writes_table(data["writes"], _writes_baseline_rps(data)), ""]
             lines += _cpu_table(data["writes"], results["machine"]["cores"])
     lines += ["## Failures", ""]
     lines += [f"- {f}" for f in results["failures"]] or ["None: every page answered without errors and every write check held."]

@@ -490,6 +490,11 @@ def run_dataset(args, dataset, database, baseline_server, seed_seconds):
             except Exception as exc:  # reported as a failure, and the run goes on to the report
                 data["writes"] = {name: {"error": f"{type(exc).__name__}: {exc}"[:800]} for name in report.SCENARIOS}
                 say(f"  writes FAILED: {exc}")
+            # As each page is, the writes are put beside the machine's speed at their time: the baselines just before them
+            # (the reads' last) and just after them.
+            after = measure_baseline(args, baseline_server, dataset, data, "writes", time.monotonic())
+            data["writes_baseline"] = {"before": measurements[-1]["requests_per_s"], "after": after["requests_per_s"],
+                                       "requests_per_s": round((measurements[-1]["requests_per_s"] + after["requests_per_s"]) / 2, 1)}
         # gunicorn's error log, less WhiteNoise's warning that there is no collectstatic folder (there needn't be one here)
         noise = ("No directory at:", "mw_instance = middleware(")
         if tail := "\n".join(line for line in server.log_tail(80).splitlines() if not any(n in line for n in noise)).strip():

@@ -100,6 +100,10 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
             assert page["queries"] is not None, where
         writes = data["writes"]
         assert set(writes) == SCENARIOS, name
+        # The writes are put beside the baselines just before them (the reads' last) and just after them.
+        around = data["writes_baseline"]
+        assert around["before"] == measured[-1] and around["after"] > 0, name
+        assert around["requests_per_s"] == pytest.approx((around["before"] + around["after"]) / 2, abs=0.1), name
         for scenario_name, scenario in writes.items():
             assert scenario["errors"] == 0 and scenario["answered"] == scenario["attempts"], (name, scenario_name, scenario)
             assert all(check["passed"] for check in scenario["checks"]), (name, scenario_name, scenario["checks"])

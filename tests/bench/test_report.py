@@ -13,6 +13,20 @@ def test_each_write_rate_is_also_shown_per_thousand_baseline_requests():
     assert "| 90.0 | — | 500.0 |" in row
 
 
+def test_the_writes_are_put_beside_the_baselines_measured_just_before_and_after_them():
+    writes = {"booking_quiet": {"attempts": 300, "clients": 16, "attempts_per_s": 120.0, "p50_ms": 100.0, "p99_ms": 150.0,
+                                "outcome": "300 confirmed", "errors": 0, "target": "≥ 140/s", "verdict": "FAIL"}}
+    data = {"baseline": {"requests_per_s": 2400.0}, "writes": writes,
+            "writes_baseline": {"before": 1400.0, "after": 1600.0, "requests_per_s": 1500.0}}
+    assert report._writes_baseline_rps(data) == 1500.0
+    assert "just before the writes (1,400.0 req/s) and just after them (1,600.0 req/s)" in report._writes_baseline_sentence(data)[0]
+    row = next(line for line in report._writes_table(writes, report._writes_baseline_rps(data)) if line.startswith("| Uncontended bookings"))
+    assert "| 120.0 | 80.0 |" in row  # 120 ÷ 1,500 × 1,000, not ÷ the dataset's mean of 2,400
+    # results.json of the earlier method: the dataset's baseline row, and no sentence
+    del data["writes_baseline"]
+    assert report._writes_baseline_rps(data) == 2400.0 and report._writes_baseline_sentence(data) == []
+
+
 SETTINGS = {"workers": 4, "connections": 16, "wrk_threads": 2, "duration_s": 20.0, "runs": 3, "warmup_s": 5.0, "wrk_timeout_s": 10,
             "near": "31.2155,121.4515", "race_attempts": 200, "race_clients": 50, "race_seats": 30, "lunch_portions": 30,
             "wish_claimers": 50, "uncontended": 300, "write_threads": 16, "server_env": {"DEBUG": "false"}}
