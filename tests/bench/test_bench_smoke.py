@@ -108,11 +108,13 @@ def test_smoke_mode_measures_every_page_without_errors_and_the_races_end_right(t
             assert scenario["errors"] == 0 and scenario["answered"] == scenario["attempts"], (name, scenario_name, scenario)
             assert all(check["passed"] for check in scenario["checks"]), (name, scenario_name, scenario["checks"])
             cpu_ms = scenario["cpu_ms_per_attempt"]  # the portal's workers did the work; everyone's share is counted
-            assert cpu_ms["portal"] > 0 and cpu_ms["postgresql"] > 0, (name, scenario_name, cpu_ms)
+            assert cpu_ms["portal"] > 0, (name, scenario_name, cpu_ms)
             assert cpu_ms["total"] == pytest.approx(sum(cpu_ms[g] for g in ("portal", "postgresql", "redis", "client")), abs=0.05)
-        # The client's own CPU is read from os.times(), in clock ticks (10 ms): a small race's few requests can take less
-        # than one, so the client's share is only sure to show over all the scenarios.
-        assert sum(scenario["cpu_ms_per_attempt"]["client"] for scenario in writes.values()) > 0, name
+        # CPU time is counted in clock ticks (10 ms): the few requests of a small race can cost the client, or PostgreSQL
+        # (nine of the ten claims of the smoke's wish race are refused after two small reads), less than one, so
+        # their shares are only sure to show over all the scenarios.
+        for group in ("postgresql", "client"):
+            assert sum(scenario["cpu_ms_per_attempt"][group] for scenario in writes.values()) > 0, (name, group)
         settings_used = results["settings"]
         assert writes["booking_race"]["attempts"] == settings_used["race_attempts"]
         assert data["write_database"]["booking_race"]["by_status"].get("confirmed") == settings_used["race_seats"]
