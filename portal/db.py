@@ -1,8 +1,11 @@
 """Small helpers for what the database says."""
 
 
-def violates(exc, constraint, column):
+def violates(exc, constraint, column=None):
     """Whether the IntegrityError `exc` is a breach of `constraint`. PostgreSQL names the constraint; SQLite only lists
-    its columns, so `column` ("table.column", one that only this constraint of the table lists) tells there."""
+    a unique constraint's columns, so `column` ("table.column", one that only this constraint of the table lists) tells
+    there. Without `column`, only PostgreSQL's constraint is recognised (an exclusion constraint, say)."""
     message = str(exc)
-    return f'"{constraint}"' in message or (message.startswith("UNIQUE constraint failed") and column in message)
+    if constraint in message:
+        return True
+    return column is not None and message.startswith("UNIQUE constraint failed") and column in message

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import scopes
 from portal.audit import audit_log
+from portal.db import violates
 from portal.exceptions import PortalError
 from portal.models import Membership, Organisation
 from portal.notifications import notify
@@ -83,7 +84,7 @@ def hold_slot(area, **fields):
         with transaction.atomic():  # a savepoint: the exclusion constraint's refusal stays a friendly message
             return Reservation.objects.create(area=area, **fields)
     except IntegrityError as exc:
-        if "reservation_no_overlap" in str(exc):
+        if violates(exc, "reservation_no_overlap"):
             raise ReservationError(TAKEN) from exc
         raise
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import scopes
 from portal.audit import audit_log
+from portal.db import violates
 from portal.exceptions import PortalError
 from portal.models import Membership, Organisation
 from portal.notifications import notify
@@ -269,16 +270,14 @@ def _claim_created_body(station, claim):
     )
 
 
-def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=None, wish=None):
+def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=None):
     """The person (or their party organisation) pledges to fulfil a published wish.
 
     Locks the person's row, then the wish's: at most WISHES_MAX_OPEN_CLAIMS open claims each, one claimer per wish.
-    `wish`, when given, is the caller's fresh read of the same wish: if it is off the wall already (claimed a moment
-    ago), the person is told so without a transaction, so a rush for one wish doesn't queue for nothing.
+    (The claim page tells someone a wish is off the wall already, with `status_refusal`, before it gets here: a rush
+    for one wish doesn't queue for nothing.)
     """
     now = now or timezone.now()
-    if wish is not None and wish.pk == wish_id and wish.status != Wish.Status.PUBLISHED:
-        raise WishError(status_refusal(wish))
     with transaction.atomic(durable=True):
         _lock_person(user)
         refusal = claim_refusal(user)
@@ -299,9 +298,8 @@ def wish_claim(*, wish_id, user, organisation=None, commitment_months=None, now=
                     wish=locked, claimer=user, organisation=organisation, commitment_until=commitment_until, deadline=deadline,
                 )
         except IntegrityError as exc:
-            # The constraint, should a path around the wish lock ever exist. SQLite doesn't name the constraint in its
-            # message, so look for the live claim that beat this one (committed by now: the insert waited for it).
-            if "claim_one_live_per_wish" in str(exc) or Claim.objects.filter(wish=locked, status__in=Claim.LIVE).exists():
+            # The constraint, should a path around the wish lock ever exist.
+            if violates(exc, "claim_one_live_per_wish", "wishes_claim.wish_id"):
                 raise WishError(JUST_CLAIMED) from exc
             raise
         who = organisation.name if organisation else (user.display_name or user.email)

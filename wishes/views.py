@@ -152,7 +152,7 @@ def claim(request, wish_id):
         if form.is_valid():
             try:
                 made = services.wish_claim(wish_id=wish.pk, user=request.user, organisation=form.organisation,
-                                           commitment_months=form.commitment_months, wish=wish)
+                                           commitment_months=form.commitment_months)
             except services.WishError as error:
                 messages.error(request, error.message)
                 return redirect("wishes:detail", wish.pk)
