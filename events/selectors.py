@@ -119,6 +119,24 @@ def event_for_page(event_id):
     )
 
 
+def event_to_book():
+    """Visible events with what booking one needs (services.booking_create): its rules, seats, station name and course.
+
+    Only those columns: an event and its station are wide rows, and a booking reads them on every attempt.
+    """
+    return (
+        Event.objects.filter(status__in=VISIBLE_STATUSES).select_related("station", "series")
+        .only(*BOOKING_FIELDS, "station__name", "series__whole_course")
+    )
+
+
+# What services.booking_create reads of the event it is given.
+BOOKING_FIELDS = (
+    "title", "status", "starts_at", "booking_opens_at", "booking_closes_at", "capacity", "confirmed_seats", "fee_fen",
+    "private_for", "series", "station",
+)
+
+
 def _waiting_position():
     """1 for the first on the waiting list: how many waiting bookings of the same event come before, plus one.
     "Before" is the list's own order (created_at, pk), the order _promote_waiting serves it in."""

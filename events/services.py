@@ -1,13 +1,27 @@
 """Booking seats at events: confirm while seats last, then the waiting list, promoted in order.
 
 Lock order, everywhere: the event row first (it holds the seat counter), then
-bookings. Seats move only here, with F() expressions, under that lock; the
+bookings. Seats move only here, with F() expressions, under that row's lock; the
 database's check constraint (confirmed_seats <= capacity) refuses anything else.
+
+A single booking takes the event row last, not first (`_book_at_once`): the booking,
+its notification and its audit row are written as the event was read a moment
+before, and one conditional statement on the event row, just before the commit,
+checks that this still holds — a seat is there to take (and is taken in the same
+statement), or the event is still full for a place on the waiting list — and holds
+the row's lock to the commit only. When it no longer holds, everything rolls back
+and the booking goes the locked way (`book_in_transaction`): the event row locked
+first, read again, decided under the lock. Either way, a seat is counted and a
+waiting place written only under the event row's lock, so a cancellation (which
+locks the row, then promotes the waiting list) sees every waiting place that was
+there before its seat came free, and a new booking never takes a seat someone on
+the waiting list is owed. Seats only get scarcer between cancellations, so the
+bookings written first still get the seats first.
 """
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -85,11 +99,15 @@ def booking_create(*, event, user, seats=1, now=None):
         raise EventError(_("Only a verified contact of an enterprise can book seats for colleagues."))
     _check_bookable(event, now)  # cheap checks before taking the lock
     _check_may_attend(event, user)
-    # The person's own no-show record, read before the event's lock so the queue behind that lock moves faster.
-    restricted_until = _no_show_restriction(user, now) if event.fee_fen == 0 else None
 
     course = _course_sessions(event, now)
     try:
+        if len(course) == 1:
+            booking = _book_at_once(event, user, seats, now)
+            if booking is not None:
+                return booking
+        # The person's own no-show record, read before the event's lock so the queue behind that lock moves faster.
+        restricted_until = _no_show_restriction(user, now) if event.fee_fen == 0 else None
         with transaction.atomic(durable=True):
             if len(course) == 1:
                 return book_in_transaction(event.pk, user, seats, now, restricted_until=restricted_until)
@@ -99,6 +117,54 @@ def booking_create(*, event, user, seats=1, now=None):
         if violates(exc, "booking_one_active_per_person", "events_booking.user_id"):
             raise EventError(ALREADY_BOOKED) from exc
         raise
+
+
+class _EventMoved(Exception):
+    """The event is no longer as it was read (a seat taken or given back, booking closed): book the locked way."""
+
+
+def _book_at_once(event, user, seats, now):
+    """Book `event` as it was just read, taking its row last (see the module's docstring); None when it changed.
+
+    `event` is the caller's read, with its station, made a moment ago without a lock.
+    """
+    if seats > event.capacity:
+        return None  # refused the locked way, with the reason
+    fits = event.capacity - event.confirmed_seats >= seats
+    # A no-show record matters only where a seat would be given: a full event's waiting list is open to everyone.
+    restricted_until = _no_show_restriction(user, now) if fits and not event.fee_fen else None
+    confirmed = fits and restricted_until is None
+    try:
+        with transaction.atomic(durable=True):
+            booking = _write_booking(event, user, seats, now, confirmed, restricted_until)
+            if not _event_still_as_read(event, seats, now, take_seats=confirmed, full=not fits):
+                raise _EventMoved
+    except _EventMoved:
+        return None
+    return booking
+
+
+def _still_bookable(now):
+    """The events `_check_bookable` lets book at `now`, as a filter: checked again in the statement that books."""
+    return (
+        Q(status=Event.Status.PUBLISHED, starts_at__gt=now)
+        & (Q(booking_opens_at__isnull=True) | Q(booking_opens_at__lte=now))
+        & (Q(booking_closes_at__isnull=True) | Q(booking_closes_at__gt=now))
+    )
+
+
+def _event_still_as_read(event, seats, now, *, take_seats, full):
+    """One statement on the event row, which then stays locked to the commit: is the event still as `event` was read?
+
+    `take_seats`: count the seats if they are still free. Otherwise, with `full`: the event is still too full for
+    `seats` (a waiting place is right). Neither (seats free, the person restricted to waiting lists): still bookable.
+    """
+    still = Event.objects.filter(_still_bookable(now), pk=event.pk)
+    if take_seats:
+        return bool(still.filter(confirmed_seats__lte=F("capacity") - seats).update(confirmed_seats=F("confirmed_seats") + seats))
+    if full:
+        still = still.filter(confirmed_seats__gt=F("capacity") - seats)
+    return bool(still.select_for_update().order_by().values_list("pk", flat=True))
 
 
 def _book_course(event, course, user, seats, now, restricted_until):
@@ -158,14 +224,20 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
     # booking_create tells as ALREADY_BOOKED; only a course's other sessions are looked at first, to be skipped.
     if skip_if_booked and Booking.objects.filter(event=event, user=user, status__in=Booking.ACTIVE).exists():
         return None
-    from events.checkin import no_show_restriction_message  # checkin builds on this module
-
     # Repeated no-shows at free events: only the waiting list for a while (they are told why).
     if event.fee_fen:
         restricted_until = None
     elif restricted_until is _UNREAD:
         restricted_until = _no_show_restriction(user, now)
     confirmed = restricted_until is None and event.capacity - event.confirmed_seats >= seats
+    booking = _write_booking(event, user, seats, now, confirmed, restricted_until, tell=tell)
+    if confirmed:
+        Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") + seats)
+    return booking
+
+
+def _write_booking(event, user, seats, now, confirmed, restricted_until, *, tell=True):
+    """The booking, what the person is told and the audit row; the seats are counted by the caller."""
     booking = Booking.objects.create(
         event=event,
         user=user,
@@ -173,8 +245,6 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
         status=Booking.Status.CONFIRMED if confirmed else Booking.Status.WAITLISTED,
         confirmed_at=now if confirmed else None,
     )
-    if confirmed:
-        Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") + seats)
     if tell and confirmed:
         _notify_booking(
             booking, "events.booking.confirmed",
@@ -183,6 +253,8 @@ def book_in_transaction(event_id, user, seats, now, *, tell=True, skip_if_booked
                         when=_when(event), station=event.station.name, code=booking.code),
         )
     elif tell:
+        from events.checkin import no_show_restriction_message  # checkin builds on this module
+
         _notify_booking(
             booking, "events.booking.waitlisted",
             format_lazy(_("On the waiting list: {title}"), title=event.title),

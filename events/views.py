@@ -144,7 +144,7 @@ def _seats(request):
 
 @require_POST
 def booking_create(request, event_id):
-    event = get_object_or_404(Event.objects.select_related("station", "series").filter(status__in=selectors.VISIBLE_STATUSES), pk=event_id)
+    event = get_object_or_404(selectors.event_to_book(), pk=event_id)
     if not request.user.is_authenticated:
         return redirect_to_login(event.get_absolute_url())
     seats = _seats(request)

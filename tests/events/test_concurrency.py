@@ -8,6 +8,7 @@ from functools import partial
 
 import pytest
 from django.db import IntegrityError
+from django.db.models import F
 
 import events.services
 from events.models import Booking, Event
@@ -57,23 +58,43 @@ def slow_booking_write(monkeypatch):
 
 
 @pytest.fixture
-def without_the_event_lock(monkeypatch):
-    """_lock_event as it would be without select_for_update: a plain read."""
+def locked_way_only(monkeypatch):
+    """Every booking the locked way (book_in_transaction), as a course session or a retry would go."""
+    monkeypatch.setattr(events.services, "_book_at_once", lambda *args: None)
+
+
+@pytest.fixture
+def without_the_event_lock(monkeypatch, locked_way_only):
+    """The locked way as it would be without select_for_update: a plain read."""
     monkeypatch.setattr(events.services, "_lock_event", lambda event_id: Event.objects.get(pk=event_id))
+
+
+@pytest.fixture
+def without_the_conditional_seat_count(monkeypatch):
+    """The single booking's statement on the event row as it would be without its condition: seats counted blindly."""
+    def blind(event, seats, now, *, take_seats, full):
+        if take_seats:
+            Event.objects.filter(pk=event.pk).update(confirmed_seats=F("confirmed_seats") + seats)
+        return True
+
+    monkeypatch.setattr(events.services, "_event_still_as_read", blind)
 
 
 # --- the real thing
 
 
+@pytest.mark.parametrize("way", ["at once", "locked"])
 @pytest.mark.parametrize("window", ["as-is", "widened"])
-def test_sixty_people_booking_ten_seats_at_once_get_ten_seats_and_fifty_places_in_line(mailoutbox, request, window):
+def test_sixty_people_booking_ten_seats_at_once_get_ten_seats_and_fifty_places_in_line(mailoutbox, request, window, way):
     if window == "widened":
-        request.getfixturevalue("slow_booking_write")  # the same window the control shows the race in
+        request.getfixturevalue("slow_booking_write")  # the same window the controls show the race in
+    if way == "locked":
+        request.getfixturevalue("locked_way_only")
     event = EventFactory(capacity=CAPACITY)
     people = UserFactory.create_batch(BOOKERS)
 
     outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people], refusals=EventError)
-    report(f"60 bookers, window {window}", outcome, event)
+    report(f"60 bookers, window {window}, {way}", outcome, event)
 
     assert outcome.errors == []
     assert outcome.refusals == []
@@ -146,3 +167,55 @@ def test_control_without_the_event_lock_bookers_race_for_the_same_seats(without_
     # The check constraint is the last line of defence: even without the lock the counter never passes capacity.
     event.refresh_from_db()
     assert event.confirmed_seats <= CAPACITY
+
+
+def test_control_without_the_conditional_seat_count_bookers_race_for_the_same_seats(without_the_conditional_seat_count,
+                                                                                     slow_booking_write):
+    event = EventFactory(capacity=CAPACITY)
+    people = UserFactory.create_batch(BOOKERS)
+
+    outcome = run_concurrently([partial(booking_create, event=event, user=person) for person in people], refusals=EventError)
+    report("control, blind seat count", outcome, event)
+
+    overbooked = Booking.objects.filter(event=event, status=CONFIRMED).count() > CAPACITY
+    counter_refused = [e for e in outcome.errors if isinstance(e, IntegrityError)]
+    assert overbooked or counter_refused, "the race did not show: this test could not see a missing condition"
+    event.refresh_from_db()
+    assert event.confirmed_seats <= CAPACITY
+
+
+def _give_back_while_others_join_an_empty_waiting_list(monkeypatch):
+    """Ten holders give their seats back while twenty others book the full event, whose waiting list is empty.
+
+    The newcomers read the event full; their writes are held back long enough for the seats to come free first.
+    """
+    slow_down(monkeypatch, Booking.objects, "create", 0.15)
+    event = EventFactory(capacity=CAPACITY)
+    holders = [book(event) for _ in range(CAPACITY)]
+    event.refresh_from_db()  # the newcomers read it full, as the event page's read would
+    newcomers = UserFactory.create_batch(20)
+    calls = [partial(booking_cancel, booking_id=b.pk, user=b.user) for b in holders]
+    calls += [partial(booking_create, event=event, user=person) for person in newcomers]
+    return event, run_concurrently(calls, refusals=EventError)
+
+
+def test_nobody_is_left_waiting_for_a_seat_given_back_while_they_joined_the_waiting_list(monkeypatch):
+    """Each newcomer read the event full, but a seat may come free before their waiting place commits: the statement
+    that checks "still full" sends them the locked way, where they take the seat."""
+    event, outcome = _give_back_while_others_join_an_empty_waiting_list(monkeypatch)
+    report("10 cancel + 20 book, empty waiting list", outcome, event)
+
+    assert outcome.errors == [] and outcome.refusals == []
+    assert_seats_add_up(event)
+    assert event.confirmed_seats == CAPACITY
+    assert Booking.objects.filter(event=event, status=WAITLISTED).count() == 10
+
+
+def test_control_without_the_full_check_a_place_on_the_waiting_list_is_written_beside_a_free_seat(
+        without_the_conditional_seat_count, monkeypatch):
+    event, outcome = _give_back_while_others_join_an_empty_waiting_list(monkeypatch)
+    report("control, 10 cancel + 20 book, no full check", outcome, event)
+
+    event.refresh_from_db()
+    waiting = Booking.objects.filter(event=event, status=WAITLISTED).count()
+    assert event.confirmed_seats < CAPACITY and waiting > 0, "the race did not show: this test could not see a missing check"

@@ -451,15 +451,18 @@ def test_booking_a_full_event_puts_the_person_on_the_waiting_list(client, person
 
 def test_a_booking_costs_a_fixed_handful_of_statements_and_a_second_one_is_refused_by_the_constraint(client, person):
     """Booked: the event (the page's read), the session and the person, the person's no-show record; then the
-    transaction — the event locked, the booking, the seat counted, the notification and its delivery, the audit row —
-    and its COMMIT (here a savepoint and its release, inside the test's transaction). Nothing asks "booked already?":
-    a second booking meets booking_one_active_per_person, rolls back whole and is told so."""
+    transaction — the booking, the notification and its delivery, the audit row, and last the seat counted in one
+    conditional statement on the event row — and its COMMIT (here a savepoint and its release, inside the test's
+    transaction). Nothing locks the event first and nothing asks "booked already?": a second booking meets
+    booking_one_active_per_person, rolls back whole and is told so."""
     event = event_at(monday(), 12, capacity=5)
     booking_create(event=event, user=UserFactory())  # the first booking: the process's per-model caches filled
     with CaptureQueriesContext(connection) as booked:
         assert client.post(reverse("events:book", args=[event.pk])).status_code == 302
-    assert len(booked) == 12, "\n".join(q["sql"][:120] for q in booked.captured_queries)
+    assert len(booked) == 11, "\n".join(q["sql"][:120] for q in booked.captured_queries)
     assert not any(q["sql"].startswith('SELECT 1 AS "a" FROM "events_booking"') for q in booked.captured_queries)
+    assert not any("FOR UPDATE" in q["sql"] for q in booked.captured_queries)
+    assert booked.captured_queries[-2]["sql"].startswith('UPDATE "events_event" SET "confirmed_seats"')
 
     response = client.post(reverse("events:book", args=[event.pk]), follow=True)
     assert "You have already booked this event." in flashes(response)
@@ -467,6 +470,19 @@ def test_a_booking_costs_a_fixed_handful_of_statements_and_a_second_one_is_refus
     assert event.confirmed_seats == 2
     assert Booking.objects.filter(event=event, user=person).count() == 1
     assert person.notifications.filter(kind__startswith="events.booking").count() == 1
+
+
+def test_a_place_on_a_full_events_waiting_list_reads_no_no_show_record_and_locks_the_event_just_before_the_commit(client, person):
+    """The waiting list is open to everyone, so the no-show record isn't read; the event row is locked last, by the
+    statement that checks it is still full (a seat given back meanwhile would be this person's, not a waiting place)."""
+    event = event_at(monday(), 12, capacity=1, confirmed_seats=1)
+    with CaptureQueriesContext(connection) as waited:
+        assert client.post(reverse("events:book", args=[event.pk])).status_code == 302
+    sql = [q["sql"] for q in waited.captured_queries]
+    assert len(sql) == 10, "\n".join(q[:120] for q in sql)
+    assert not any('"events_booking"."status" = \'no_show\'' in q or "no_show" in q for q in sql[:4])
+    assert sql[-2].startswith('SELECT "events_event"."id"') and sql[-2].endswith("FOR UPDATE")
+    assert Booking.objects.get(event=event, user=person).status == Booking.Status.WAITLISTED
 
 
 def test_booking_twice_is_refused_with_a_message(client, person):
