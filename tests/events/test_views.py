@@ -462,7 +462,7 @@ def test_a_booking_costs_a_fixed_handful_of_statements_and_a_second_one_is_refus
     assert len(booked) == 11, "\n".join(q["sql"][:120] for q in booked.captured_queries)
     assert not any(q["sql"].startswith('SELECT 1 AS "a" FROM "events_booking"') for q in booked.captured_queries)
     assert not any("FOR UPDATE" in q["sql"] for q in booked.captured_queries)
-    assert booked.captured_queries[-2]["sql"].startswith('UPDATE "events_event" SET "confirmed_seats"')
+    assert booked.captured_queries[-2]["sql"].startswith("UPDATE events_event SET confirmed_seats = confirmed_seats + ")
 
     response = client.post(reverse("events:book", args=[event.pk]), follow=True)
     assert "You have already booked this event." in flashes(response)
@@ -481,7 +481,7 @@ def test_a_place_on_a_full_events_waiting_list_reads_no_no_show_record_and_locks
     sql = [q["sql"] for q in waited.captured_queries]
     assert len(sql) == 10, "\n".join(q[:120] for q in sql)
     assert not any('"events_booking"."status" = \'no_show\'' in q or "no_show" in q for q in sql[:4])
-    assert sql[-2].startswith('SELECT "events_event"."id"') and '"confirmed_seats" > ' in sql[-2]
+    assert sql[-2].startswith("SELECT id FROM events_event WHERE") and "confirmed_seats > capacity" in sql[-2]
     if connection.features.has_select_for_update:  # PostgreSQL; SQLite locks the whole database at the first write
         assert sql[-2].endswith("FOR UPDATE")
     assert Booking.objects.get(event=event, user=person).status == Booking.Status.WAITLISTED
