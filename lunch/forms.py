@@ -32,7 +32,7 @@ class OrderForm(forms.Form):
         self.fields["point"].error_messages["invalid_choice"] = _("This meal is not delivered to that pickup point. Choose one of the list.")
         self.fields["quantity"].choices = [(n, str(n)) for n in range(1, settings.LUNCH_MAX_QUANTITY + 1)]
         self.fields["quantity"].error_messages["invalid_choice"] = _quantity_error()
-        # The balance is read when the label is shown, not to check a submitted form (the order checks it, locked).
+        # The balance is read when the label is shown, not to check a submitted form (the order checks it in the statement that takes it).
         balance_label = lazy(lambda: _("From my balance (now ¥%(balance)s)") % {"balance": yuan(account.balance_fen)}, str)()
         payments = [(Order.Payment.BALANCE, balance_label)]
         if offer.merchant.allows_pay_at_pickup:

@@ -3,7 +3,7 @@
 Money is integer fen everywhere. An order freezes its price at the time it is placed:
 list price × quantity = merchant discount + subsidy + self-paid, and self-paid ≥ 0 (database constraints).
 The scarce things — portions of an offer, a person's balance, a street's monthly subsidy budget, one
-subsidised meal per person per day — are guarded by row locks in `lunch.services` and by constraints here.
+subsidised meal per person per day — are guarded in `lunch.services` (row locks and conditional UPDATEs) and by constraints here.
 """
 
 import secrets

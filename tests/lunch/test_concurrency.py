@@ -1,11 +1,13 @@
 """Racing lunch orders on PostgreSQL: portions, a balance, the day's subsidy, the month's budget and double submits.
 
-Each guard in `lunch.services` is backed by a constraint in `lunch.models`: a row lock for the person's account, and for
-the month's budget and the portions a conditional UPDATE as the order's last statements. The controls switch the
-guard off (a plain read instead of the lock; a check of what was read earlier instead of the conditional count),
-then the constraint too, and show the race does happen, so we know these tests can see it: without the guard the
-constraint alone still holds (the losers fail with its IntegrityError); without both, more is sold or spent than
-there is.
+Each guard in `lunch.services` is backed by a constraint in `lunch.models`: a conditional UPDATE each for the person's
+balance, the month's budget and the portions (the balance's right after the order is written, the budget's and the
+portions' as the order's last statements), and for the person's one subsidised meal a day and their double submits
+the order's own unique constraints (an order that meets the person's subsidised order of the day is priced again).
+The controls switch the guard off (a check of what was read earlier instead of the conditional statement; the clash
+taken as an error instead of pricing again), then the constraint too, and show the race does happen, so we know
+these tests can see it: without the guard the constraint alone still holds (the losers fail with its
+IntegrityError); without both, more is sold, spent or subsidised than there is.
 """
 
 import time
@@ -22,7 +24,7 @@ from django.utils import translation
 from lunch import services
 from lunch.models import Account, DailyOffer, LedgerEntry, OfferPoint, Order, SubsidySpend
 from lunch.services import LunchError
-from tests.concurrency import run_concurrently, slow_down, without_select_for_update
+from tests.concurrency import run_concurrently, slow_down
 from tests.factories import StreetFactory, UserFactory
 from tests.lunch.factories import balance_of, desk_staff, ledger_sum, merchant, morning, offer, office_worker, point, policy
 
@@ -188,7 +190,7 @@ def test_group_orders_racing_never_pass_the_quota_and_are_told_how_many_are_left
 
 
 def fifteen_yuan_offers(seller, at, count):
-    """Different meals, so the portion rows don't line the orders up: the account lock must."""
+    """Different meals, so the portion rows don't line the orders up: the balance's conditional UPDATE must."""
     return [offer(seller=seller, points=[at], price_fen=1500, discount_fen=0) for _ in range(count)]
 
 
@@ -209,7 +211,12 @@ def test_twenty_fifteen_yuan_orders_against_thirty_yuan_place_two(street, seller
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER).count() == 2
 
 
-def test_ten_orders_by_one_eligible_person_at_once_take_one_subsidy(street, seller, lunch_point):
+@pytest.mark.parametrize("window", ["as-is", "widened"])
+def test_ten_orders_by_one_eligible_person_at_once_take_one_subsidy(request, street, seller, lunch_point, window):
+    """All ten are priced with the subsidy before any is written; the first written keeps it, and each of the others meets
+    it at `order_one_subsidy_per_day` and is priced again, without it."""
+    if window == "widened":
+        request.getfixturevalue("slow_order_write")  # the same window the controls show the race in
     policy(street=street, subsidy_fen=1000)
     person = office_worker(street=street, balance_fen=50_000)
     meals = [offer(seller=seller, points=[lunch_point]) for _ in range(10)]
@@ -217,7 +224,7 @@ def test_ten_orders_by_one_eligible_person_at_once_take_one_subsidy(street, sell
 
     outcome = run(calls)
     subsidised = [o for o in outcome.results if o.subsidy_fen]
-    report("10 orders, one person, one day", outcome, subsidised=len(subsidised))
+    report(f"10 orders, one person, one day, window {window}", outcome, subsidised=len(subsidised))
 
     assert outcome.errors == [] and outcome.refusals == []
     assert len(outcome.results) == 10
@@ -225,6 +232,28 @@ def test_ten_orders_by_one_eligible_person_at_once_take_one_subsidy(street, sell
     assert Order.objects.filter(user=person, subsidised_on__isnull=False).count() == 1
     assert SubsidySpend.objects.values_list("spent_fen", "meals").get() == (1000, 1)
     assert balance_of(person) == ledger_sum(person) == 50_000 - 1500 - 9 * 2500
+
+
+def test_ten_orders_paid_at_pickup_by_one_eligible_person_at_once_take_one_subsidy(street, lunch_point, slow_order_write):
+    """Paid at pickup, the orders touch no account row at all: only the order's unique constraint lines them up."""
+    policy(street=street, subsidy_fen=1000)
+    cash = merchant(street=street, name="澳门陈光记", allows_pay_at_pickup=True)
+    person = office_worker(street=street)
+    meals = [offer(seller=cash, points=[lunch_point]) for _ in range(10)]
+    calls = [partial(services.order_place, user=person, offer_id=m.pk, point_id=lunch_point.pk, payment=Order.Payment.AT_PICKUP,
+                     now=morning(m)) for m in meals]
+
+    outcome = run(calls)
+    subsidised = [o for o in outcome.results if o.subsidy_fen]
+    report("10 orders paid at pickup, one person, one day", outcome, subsidised=len(subsidised))
+
+    assert outcome.errors == [] and outcome.refusals == []
+    assert len(outcome.results) == 10
+    assert len(subsidised) == 1
+    assert Order.objects.filter(user=person, subsidised_on__isnull=False).count() == 1
+    assert sorted(o.self_paid_fen for o in outcome.results) == [1500] + [2500] * 9
+    assert SubsidySpend.objects.values_list("spent_fen", "meals").get() == (1000, 1)
+    assert not Account.objects.filter(user=person).exists() and not LedgerEntry.objects.exists()
 
 
 def test_a_double_submit_five_times_at_once_places_one_order(street, seller, lunch_point):
@@ -340,18 +369,29 @@ def test_control_without_the_portion_locks_and_the_constraint_more_than_thirty_a
 
 
 @pytest.fixture
-def no_account_lock(monkeypatch, slow_order_write):
-    without_select_for_update(monkeypatch, Account)
+def no_balance_guard(monkeypatch):
+    """order_place as it would be if it judged the balance by the account it read first (the window widened) instead of
+    in the conditional UPDATE that holds the account row's lock while it checks and takes."""
+
+    def take_what_was_read(user, fen):
+        account = Account.objects.get(user=user)
+        if account.balance_fen < fen:
+            raise LunchError("Your balance is too low.")
+        time.sleep(CHECK_TO_WRITE_SECONDS)
+        Account.objects.filter(pk=account.pk).update(balance_fen=F("balance_fen") - fen)
+        return account.pk
+
+    monkeypatch.setattr(services, "_take_balance", take_what_was_read)
 
 
-def test_control_without_the_account_lock_the_constraint_alone_keeps_the_balance(street, seller, lunch_point, no_account_lock):
+def test_control_without_the_balance_guard_the_constraint_alone_keeps_the_balance(street, seller, lunch_point, no_balance_guard):
     (person,) = paying_people(1, street, 3000)
     meals = fifteen_yuan_offers(seller, lunch_point, 20)
     calls = [partial(services.order_place, user=person, offer_id=m.pk, point_id=lunch_point.pk, now=morning(m)) for m in meals]
 
     outcome = run(calls)
     stopped = violated(outcome, "account_never_negative")
-    report("control, no account lock: 20 × ¥15 against ¥30", outcome, balance=balance_of(person), stopped_by_constraint=len(stopped))
+    report("control, no balance guard: 20 × ¥15 against ¥30", outcome, balance=balance_of(person), stopped_by_constraint=len(stopped))
 
     assert stopped, "the race did not show: every order saw the balance it left"
     assert len(stopped) == len(outcome.errors)
@@ -359,7 +399,7 @@ def test_control_without_the_account_lock_the_constraint_alone_keeps_the_balance
     assert balance_of(person) == ledger_sum(person) == 0
 
 
-def test_control_without_the_account_lock_and_the_constraint_the_balance_goes_negative(street, seller, lunch_point, no_account_lock):
+def test_control_without_the_balance_guard_and_the_constraint_the_balance_goes_negative(street, seller, lunch_point, no_balance_guard):
     (person,) = paying_people(1, street, 3000)
     meals = fifteen_yuan_offers(seller, lunch_point, 20)
     calls = [partial(services.order_place, user=person, offer_id=m.pk, point_id=lunch_point.pk, now=morning(m)) for m in meals]
@@ -370,8 +410,8 @@ def test_control_without_the_account_lock_and_the_constraint_the_balance_goes_ne
     with constraint_dropped(Account, "account_never_negative", repair=repair):
         outcome = run(calls)
         balance = balance_of(person)
-        report("control, no account lock, no constraint", outcome, balance=balance, ledger=ledger_sum(person))
-        assert len(outcome.results) > 2, "the race did not show: this test could not see a missing lock"
+        report("control, no balance guard, no constraint", outcome, balance=balance, ledger=ledger_sum(person))
+        assert len(outcome.results) > 2, "the race did not show: this test could not see a missing guard"
         assert balance < 0
         assert balance == ledger_sum(person) == 3000 - 1500 * len(outcome.results)  # F(): no update is lost, only the check
 
@@ -410,16 +450,45 @@ def test_control_without_the_budget_guard_the_constraint_alone_keeps_the_budget(
     assert spend.spent_fen == Order.objects.aggregate(s=Sum("subsidy_fen"))["s"] <= 5000
 
 
-def test_control_without_the_account_lock_the_unique_constraint_keeps_one_subsidy_a_day(monkeypatch, street, seller, lunch_point,
-                                                                                         no_account_lock):
+@pytest.fixture
+def no_repricing(monkeypatch, slow_order_write):
+    """order_place as it would be if it took an order's clash with the person's subsidised order of the day as an error
+    instead of pricing the order again (the window between the price and the order widened)."""
+    monkeypatch.setattr(services, "_subsidy_taken_meanwhile", lambda exc: False)
+
+
+def ten_orders_of_one_eligible_person(street, seller, lunch_point):
     policy(street=street, subsidy_fen=1000)
     person = office_worker(street=street, balance_fen=50_000)
     meals = [offer(seller=seller, points=[lunch_point]) for _ in range(10)]
-    calls = [partial(services.order_place, user=person, offer_id=m.pk, point_id=lunch_point.pk, now=morning(m)) for m in meals]
+    return person, [partial(services.order_place, user=person, offer_id=m.pk, point_id=lunch_point.pk, now=morning(m)) for m in meals]
+
+
+def test_control_without_the_repricing_the_unique_constraint_alone_keeps_one_subsidy_a_day(street, seller, lunch_point, no_repricing):
+    person, calls = ten_orders_of_one_eligible_person(street, seller, lunch_point)
 
     outcome = run(calls)
     stopped = violated(outcome, "order_one_subsidy_per_day")
-    report("control, no account lock: 10 orders, one person, one day", outcome, stopped_by_constraint=len(stopped))
+    report("control, no repricing: 10 orders, one person, one day", outcome, stopped_by_constraint=len(stopped))
 
     assert stopped, "the race did not show: every order saw the subsidy already taken"
+    assert len(stopped) == len(outcome.errors)
     assert Order.objects.filter(user=person, subsidised_on__isnull=False).count() == 1
+    assert Order.objects.filter(user=person).count() == len(outcome.results) == 10 - len(stopped)
+    assert balance_of(person) == ledger_sum(person)  # the losers' debits rolled back with their orders
+
+
+def test_control_without_the_repricing_and_the_constraint_more_than_one_meal_a_day_is_subsidised(street, seller, lunch_point,
+                                                                                                  no_repricing):
+    person, calls = ten_orders_of_one_eligible_person(street, seller, lunch_point)
+
+    def repair():
+        extra = Order.objects.filter(subsidised_on__isnull=False).order_by("pk").values_list("pk", flat=True)[1:]
+        Order.objects.filter(pk__in=list(extra)).update(subsidised_on=None)
+
+    with constraint_dropped(Order, "order_one_subsidy_per_day", repair=repair):
+        outcome = run(calls)
+        subsidised = Order.objects.filter(user=person, subsidised_on__isnull=False).count()
+        report("control, no repricing, no constraint", outcome, subsidised=subsidised)
+        assert subsidised > 1, "the race did not show: this test could not see a missing guard"
+        assert outcome.errors == [] and len(outcome.results) == 10

@@ -14,6 +14,7 @@ from datetime import UTC, timedelta
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone, translation
 
 from lunch import services
@@ -448,6 +449,60 @@ def test_a_balance_too_low_is_a_clear_refusal_and_nothing_changes(street, today_
     assert "station" in message
     assert snapshot(person, offers=[today_offer]) == before
     assert_ledger_adds_up(person)
+
+
+def test_someone_without_an_account_is_told_their_balance_is_nothing_and_gets_no_account(street, today_offer):
+    person = office_worker(street=street)  # never topped up
+    before = snapshot(person, offers=[today_offer])
+    refused(lambda: order(person, today_offer), "Your balance is ¥0.00; this order needs ¥25.00")
+    assert snapshot(person, offers=[today_offer]) == before
+    assert not Account.objects.filter(user=person).exists()
+
+
+def test_a_top_up_landing_between_the_balance_check_and_the_refusal_pays_for_the_order(worker, today_offer):
+    """The balance is checked and taken in one UPDATE; when it finds too little, the refusal reads the balance under the
+    row's lock first — and takes it after all if a top-up has just made it enough (here the first UPDATE is made to
+    find too little, as it would just before the top-up's commit)."""
+    first_try = []
+
+    def too_little_the_first_time(execute, sql, params, many, context):
+        if sql == services._TAKE_BALANCE and not first_try:
+            first_try.append(params)
+            params = [params[0], params[1], 10**12]  # asks for more than any balance holds
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(too_little_the_first_time):
+        placed = order(worker, today_offer)
+    assert first_try, "the balance was not taken with services._TAKE_BALANCE"
+    assert placed.self_paid_fen == 1500 and balance_of(worker) == 10_000 - 1500
+    assert LedgerEntry.objects.filter(order=placed).count() == 1
+    assert_ledger_adds_up(worker)
+
+
+def test_an_order_that_meets_the_persons_subsidised_meal_of_the_day_is_priced_again_without_it(worker, street, seller, lunch_point,
+                                                                                               subsidy, monkeypatch):
+    """What two orders of one person at once do (tests/lunch/test_concurrency.py): the second was priced before the first
+    was written, with the day's subsidy, and meets it at `order_one_subsidy_per_day`. It is priced again, not refused."""
+    first = order(worker, offer(seller=seller, points=[lunch_point]))
+    real = services.policies_for
+    quotes = []
+
+    def priced_before_the_first_was_written(user, at, day):
+        policies = real(user, at, day)
+        if not quotes:
+            for each in policies:
+                each.used_today = False
+        quotes.append([p.used_today for p in policies])
+        return policies
+
+    monkeypatch.setattr(services, "policies_for", priced_before_the_first_was_written)
+    second = order(worker, offer(seller=seller, points=[lunch_point]))
+    assert quotes == [[False], [True]]  # the stale price, then the price again
+    assert (first.subsidy_fen, second.subsidy_fen, second.self_paid_fen, second.subsidised_on) == (1000, 0, 2500, None)
+    assert Order.objects.filter(user=worker, subsidised_on__isnull=False).get() == first
+    assert SubsidySpend.objects.values_list("spent_fen", "meals").get() == (1000, 1)
+    assert balance_of(worker) == 10_000 - 1500 - 2500
+    assert_ledger_adds_up(worker)
 
 
 def test_an_order_the_subsidy_and_discount_pay_in_full_needs_no_balance(street, seller, lunch_point):

@@ -310,17 +310,20 @@ def test_ordering_places_the_order_and_takes_the_balance(client, worker, offer, 
 def test_an_order_reads_the_offer_once_and_a_sold_out_meal_sends_back_to_the_day_without_a_transaction(client, street, worker, offer, lunch_point):
     """What an order costs in SQL statements, and that a refusal of a sold-out meal queues behind no lock.
 
-    Placed: the session and the person, the offer and its points; then the transaction — the account locked, the
-    price (the policies the person qualifies for, with the month's spend and today's subsidy, in one query), the
-    order, its debit and the balance, the audit row, the notification and its delivery, then the budget and the
-    portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its release). The
-    balance shown on the form is not read: the order checks it under the account's lock.
+    Placed: the session and the person, the offer and its points; then the transaction — the price (the policies
+    the person qualifies for, with the month's spend and today's subsidy, in one query), the order, the balance
+    taken (checked in the same UPDATE) and its debit, the audit row, the notification and its delivery, then the
+    budget and the portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its
+    release). Sixteen: the account is no longer read under a lock before the balance is updated (one statement
+    fewer); nothing in the transaction reads a row FOR UPDATE. The balance shown on the form is not read: the
+    order checks it in the statement that takes it.
     """
     place(lf.office_worker(street=street, balance_fen=5000), offer, lunch_point)  # the month's first
     with CaptureQueriesContext(connection) as placed:
         assert post_order(client, offer, lunch_point).status_code == 302
     statements = [q["sql"].split()[0] for q in placed.captured_queries]
-    assert len(placed) == 17, "\n".join(q["sql"][:120] for q in placed.captured_queries)
+    assert len(placed) == 16, "\n".join(q["sql"][:120] for q in placed.captured_queries)
+    assert not any("FOR UPDATE" in q["sql"] for q in placed.captured_queries)
     assert sum(1 for q in placed.captured_queries if "lunch_dailyoffer" in q["sql"] and q["sql"].startswith("SELECT")) == 1
 
     DailyOffer.objects.filter(pk=offer.pk).update(quota=F("sold"))
@@ -429,8 +432,8 @@ def test_the_order_page_needs_a_login(client, offer):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submits_of_one_form_place_one_order_and_no_500(monkeypatch):
-    """The second submit waits for the first's account lock, then meets the order_idempotent constraint; the page
-    still answers with the one order."""
+    """The second submit's order meets the first's at the order_idempotent constraint (on PostgreSQL it waits for the
+    first to commit, then fails); the page still answers with the one order."""
     street = StreetFactory()
     lf.policy(street=street)
     point = lf.point(street=street)
@@ -441,7 +444,7 @@ def test_two_simultaneous_submits_of_one_form_place_one_order_and_no_500(monkeyp
     for _ in range(2):
         clients.append(Client(raise_request_exception=True))
         clients[-1].force_login(worker)
-    slow_down(monkeypatch, services, "offer_refusal", 0.5)  # the first holds the account's lock a while: the second waits behind it
+    slow_down(monkeypatch, services, "offer_refusal", 0.5)  # both pause just before their transactions: they reach their INSERTs together
 
     outcomes = run_concurrently([lambda c=c: c.post(order_url(offer), data) for c in clients])
     assert outcomes.errors == []
