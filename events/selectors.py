@@ -119,6 +119,13 @@ def event_for_page(event_id):
     )
 
 
+# What services.booking_create reads of the event it is given.
+BOOKING_FIELDS = (
+    "title", "status", "starts_at", "booking_opens_at", "booking_closes_at", "capacity", "confirmed_seats", "fee_fen",
+    "private_for", "series", "station",
+)
+
+
 def event_to_book():
     """Visible events with what booking one needs (services.booking_create): its rules, seats, station name and course.
 
@@ -128,13 +135,6 @@ def event_to_book():
         Event.objects.filter(status__in=VISIBLE_STATUSES).select_related("station", "series")
         .only(*BOOKING_FIELDS, "station__name", "series__whole_course")
     )
-
-
-# What services.booking_create reads of the event it is given.
-BOOKING_FIELDS = (
-    "title", "status", "starts_at", "booking_opens_at", "booking_closes_at", "capacity", "confirmed_seats", "fee_fen",
-    "private_for", "series", "station",
-)
 
 
 def _waiting_position():

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Booking, Event
 from events.selectors import may_book_for_a_group
 from portal.audit import audit_log
-from portal.db import violates
+from portal.db import rows_changed, violates
 from portal.exceptions import PortalError
 from portal.models import Membership
 from portal.notifications import notify
@@ -119,10 +119,6 @@ def booking_create(*, event, user, seats=1, now=None):
         raise
 
 
-class _EventMoved(Exception):
-    """The event is no longer as it was read (a seat taken or given back, booking closed): book the locked way."""
-
-
 def _book_at_once(event, user, seats, now):
     """Book `event` as it was just read, taking its row last (see the module's docstring); None when it changed.
 
@@ -134,13 +130,11 @@ def _book_at_once(event, user, seats, now):
     # A no-show record matters only where a seat would be given: a full event's waiting list is open to everyone.
     restricted_until = _no_show_restriction(user, now) if fits and not event.fee_fen else None
     confirmed = fits and restricted_until is None
-    try:
-        with transaction.atomic(durable=True):
-            booking = _write_booking(event, user, seats, now, confirmed, restricted_until)
-            if not _event_still_as_read(event, seats, now, take_seats=confirmed, full=not fits):
-                raise _EventMoved
-    except _EventMoved:
-        return None
+    with transaction.atomic(durable=True):
+        booking = _write_booking(event, user, seats, now, confirmed, restricted_until)
+        if not _event_still_as_read(event, seats, now, take_seats=confirmed, full=not fits):
+            transaction.set_rollback(True)  # the booking, its notification and its audit row go; nothing is told
+            return None
     return booking
 
 
@@ -154,7 +148,7 @@ _STILL_BOOKABLE = (
 )
 _TAKE_SEATS = f"UPDATE events_event SET confirmed_seats = confirmed_seats + %s WHERE {_STILL_BOOKABLE} AND confirmed_seats <= capacity - %s"
 _STILL_FULL = f"SELECT id FROM events_event WHERE {_STILL_BOOKABLE} AND confirmed_seats > capacity - %s"
-_STILL_OPEN = f"SELECT id FROM events_event WHERE {_STILL_BOOKABLE} AND %s > 0"
+_STILL_OPEN = f"SELECT id FROM events_event WHERE {_STILL_BOOKABLE}"
 
 
 def _event_still_as_read(event, seats, now, *, take_seats, full):
@@ -164,12 +158,14 @@ def _event_still_as_read(event, seats, now, *, take_seats, full):
     `seats` (a waiting place is right). Neither (seats free, the person restricted to waiting lists): still bookable.
     """
     bookable = [event.pk, Event.Status.PUBLISHED, now, now, now]
+    if take_seats:
+        return rows_changed(_TAKE_SEATS, [seats, *bookable, seats]) == 1
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: the first write locks it all
     with connection.cursor() as cursor:
-        if take_seats:
-            cursor.execute(_TAKE_SEATS, [seats, *bookable, seats])
-            return cursor.rowcount == 1
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: the first write locks it all
-        cursor.execute((_STILL_FULL if full else _STILL_OPEN) + lock, [*bookable, seats])
+        if full:
+            cursor.execute(_STILL_FULL + lock, [*bookable, seats])
+        else:
+            cursor.execute(_STILL_OPEN + lock, bookable)
         return cursor.fetchone() is not None
 
 

@@ -58,7 +58,7 @@ from lunch.models import (
 )
 from portal import scopes
 from portal.audit import audit_log
-from portal.db import violates
+from portal.db import rows_changed, violates
 from portal.exceptions import PortalError
 from portal.models import Organisation, StaffAssignment
 from portal.notifications import notify
@@ -218,13 +218,6 @@ _TAKE_OFFER_PORTIONS = ("UPDATE lunch_dailyoffer SET sold = sold + %s "
 _TAKE_POINT_PORTIONS = "UPDATE lunch_offerpoint SET sold = sold + %s WHERE id = %s AND (quota IS NULL OR sold <= quota - %s)"
 
 
-def _updated(sql, params):
-    """How many rows one of the statements above changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def charge_budget(policy, day, fen):
     """Spend `fen` of the policy's budget for the month of `day`, if it still fits; False when it doesn't.
 
@@ -237,12 +230,12 @@ def charge_budget(policy, day, fen):
     month = month_start(day)
     budget = policy.monthly_budget_fen
     charge = [fen, budget, policy.pk, month, budget - fen]
-    if _updated(_CHARGE_BUDGET, charge):
+    if rows_changed(_CHARGE_BUDGET, charge):
         return True
     if SubsidySpend.objects.filter(policy=policy, month=month).exists():
         return False
     SubsidySpend.objects.get_or_create(policy=policy, month=month, defaults={"budget_fen": budget})
-    return bool(_updated(_CHARGE_BUDGET, charge))
+    return bool(rows_changed(_CHARGE_BUDGET, charge))
 
 
 def _refund_budget(policy_id, day, fen):
@@ -469,9 +462,9 @@ def _take_portions(offer, offer_point, quantity):
     from here to the commit only, so orders of one meal queue for a moment instead of for a whole order. The
     constraints offer_not_oversold and offer_point_not_oversold stand behind it. False: nothing was counted.
     """
-    if not _updated(_TAKE_OFFER_PORTIONS, [quantity, offer.pk, quantity]):
+    if not rows_changed(_TAKE_OFFER_PORTIONS, [quantity, offer.pk, quantity]):
         return False
-    return bool(_updated(_TAKE_POINT_PORTIONS, [quantity, offer_point.pk, quantity]))
+    return bool(rows_changed(_TAKE_POINT_PORTIONS, [quantity, offer_point.pk, quantity]))
 
 
 def _post(account, kind, amount_fen, *, order=None, actor=None, note=""):
