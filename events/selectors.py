@@ -12,8 +12,10 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, ExtractMinute
 from django.utils import timezone
 
-from events.models import Booking, Event
+from events.models import Booking, Event, EventSeries
+from portal.db import FixedRead, is_row_id
 from portal.models import Membership, Organisation
+from stations.models import Station
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -126,15 +128,30 @@ BOOKING_FIELDS = (
 )
 
 
-def event_to_book():
-    """Visible events with what booking one needs (services.booking_create): its rules, seats, station name and course.
+# The booking's read, on the path of every booking (see portal.db.FixedRead, which says why it is SQL): the visible event
+# with what booking it needs (services.booking_create) — its rules and seats, its station's name and its course. Only those
+# columns: an event and its station are wide rows. tests/events/test_selectors.py holds it to the queryset it stands for:
+# Event.objects.filter(status__in=VISIBLE_STATUSES).select_related("station", "series")
+#     .only(*BOOKING_FIELDS, "station__name", "series__whole_course")
+_EVENT_TO_BOOK = FixedRead(
+    f"""SELECT {{event}}, {{station}}, {{series}}
+    FROM events_event event
+    JOIN stations_station station ON station.id = event.station_id
+    LEFT JOIN events_eventseries series ON series.id = event.series_id
+    WHERE event.id = %s AND event.status IN ({", ".join(["%s"] * len(VISIBLE_STATUSES))})""",
+    event=(Event, BOOKING_FIELDS), station=(Station, ("name",)), series=(EventSeries, ("whole_course",)),
+)
 
-    Only those columns: an event and its station are wide rows, and a booking reads them on every attempt.
-    """
-    return (
-        Event.objects.filter(status__in=VISIBLE_STATUSES).select_related("station", "series")
-        .only(*BOOKING_FIELDS, "station__name", "series__whole_course")
-    )
+
+def event_to_book(event_id):
+    """The visible event `event_id` with what booking it needs, its station and course along (one query); None when
+    there is no such event to see."""
+    rows = _EVENT_TO_BOOK.rows([event_id, *VISIBLE_STATUSES]) if is_row_id(event_id) else []
+    if not rows:
+        return None
+    [(event, station, series)] = rows
+    event.station, event.series = station, series
+    return event
 
 
 def _waiting_position():

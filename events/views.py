@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -144,7 +144,9 @@ def _seats(request):
 
 @require_POST
 def booking_create(request, event_id):
-    event = get_object_or_404(selectors.event_to_book(), pk=event_id)
+    event = selectors.event_to_book(event_id)
+    if event is None:
+        raise Http404(_("There is no such event."))
     if not request.user.is_authenticated:
         return redirect_to_login(event.get_absolute_url())
     seats = _seats(request)

@@ -27,7 +27,7 @@ class OrderForm(forms.Form):
     def __init__(self, *args, offer, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
-        self.offer_points = {op.point_id: op for op in offer.offer_points.all()}
+        self.offer_points = {op.point_id: op for op in offer.active_offer_points}
         self.fields["point"].choices = [(op.point_id, op.point.name) for op in self.offer_points.values()]
         self.fields["point"].error_messages["invalid_choice"] = _("This meal is not delivered to that pickup point. Choose one of the list.")
         self.fields["quantity"].choices = [(n, str(n)) for n in range(1, settings.LUNCH_MAX_QUANTITY + 1)]

@@ -14,9 +14,22 @@ from functools import cached_property
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Sum
 
-from lunch.models import Account, DailyOffer, Feedback, LedgerEntry, Merchant, OfferPoint, Order, PickupPoint, SubsidyPolicy, SubsidySpend
+from lunch.models import (
+    Account,
+    DailyOffer,
+    Feedback,
+    LedgerEntry,
+    Meal,
+    Merchant,
+    OfferPoint,
+    Order,
+    PickupPoint,
+    SubsidyPolicy,
+    SubsidySpend,
+)
 from lunch.services import Price, month_start, offer_refusal, price_of
 from portal import scopes
+from portal.db import FixedRead, is_row_id
 from portal.models import Membership, Organisation, Residence, StaffAssignment
 
 DAYS_AHEAD = 4  # date tabs on /lunch/: today and the next days that have offers
@@ -70,14 +83,39 @@ def offers_on(day, *, point_ids=None):
     )
 
 
-def offer_for_order(offer_id):
-    """One visible offer with its active pickup points; DailyOffer.DoesNotExist otherwise.
+# The order page's read, on the path of every order (see portal.db.FixedRead, which says why it is SQL): the visible offer
+# with its meal, its merchant and the merchant's organisation, and each active pickup point it serves by name — what
+# visible_offers().select_related("meal", "merchant__organisation") and _active_offer_points() read, in one statement
+# (tests/lunch/test_selectors.py holds the two together). The points without their stations: the order page doesn't name them.
+_OFFER_FOR_ORDER = FixedRead(
+    """SELECT {offer}, {meal}, {merchant}, {organisation}, {offer_point}, {point}
+    FROM lunch_dailyoffer offer
+    JOIN lunch_meal meal ON meal.id = offer.meal_id
+    JOIN lunch_merchant merchant ON merchant.id = offer.merchant_id
+    JOIN portal_organisation organisation ON organisation.id = merchant.organisation_id
+    LEFT JOIN (lunch_offerpoint offer_point JOIN lunch_pickuppoint point ON point.id = offer_point.point_id AND point.is_active)
+        ON offer_point.offer_id = offer.id
+    WHERE offer.id = %s AND merchant.status = %s AND merchant.licence_expires_on >= offer.date
+    ORDER BY point.name, point.id""",
+    offer=DailyOffer, meal=Meal, merchant=Merchant, organisation=Organisation, offer_point=OfferPoint, point=PickupPoint,
+)
 
-    The points without their stations: the order page doesn't name them, and the join and the rows cost every order
-    a quarter of a millisecond of CPU.
-    """
-    return (visible_offers().select_related("meal", "merchant__organisation")
-            .prefetch_related(Prefetch("offer_points", queryset=_active_offer_points())).get(pk=offer_id))
+
+def offer_for_order(offer_id):
+    """One visible offer, with its meal and merchant, and its active pickup points (OfferPoint, point along) by name as
+    `active_offer_points`: one query. DailyOffer.DoesNotExist when there is no such visible offer."""
+    rows = _OFFER_FOR_ORDER.rows([offer_id, Merchant.Status.ACTIVE]) if is_row_id(offer_id) else []
+    if not rows:
+        raise DailyOffer.DoesNotExist(f"No visible offer {offer_id}")
+    offer, meal, merchant, organisation, _offer_point, _point = rows[0]
+    merchant.organisation = organisation
+    offer.meal, offer.merchant = meal, merchant
+    offer.active_offer_points = []
+    for *_offer_columns, offer_point, point in rows:
+        if offer_point is not None:
+            offer_point.offer, offer_point.point = offer, point
+            offer.active_offer_points.append(offer_point)
+    return offer
 
 
 def portions_left(offer, offer_point):

@@ -328,7 +328,7 @@ class _BudgetJustSpent(Exception):
 def _offer_and_point(offer_id, point_id, offer=None):
     """The offer (meal and merchant along) and its active pickup point `point_id`, read without a lock.
 
-    `offer`, when given, is the caller's fresh read of the same offer with `offer_points` prefetched
+    `offer`, when given, is the caller's fresh read of the same offer with its `active_offer_points`
     (selectors.offer_for_order), so it isn't read again. What is read here is checked again by the statements
     that charge the budget and count the portions.
     """
@@ -339,7 +339,7 @@ def _offer_and_point(offer_id, point_id, offer=None):
             raise LunchError(_("There is no such meal on offer."))
         offer_point = OfferPoint.objects.select_related("point").filter(offer=offer, point_id=point_id).order_by("pk").first()
     else:
-        offer_point = next((each for each in offer.offer_points.all() if each.point_id == point_id), None)
+        offer_point = next((each for each in offer.active_offer_points if each.point_id == point_id), None)
     if offer_point is None or not offer_point.point.is_active:
         raise LunchError(_("This meal is not delivered to that pickup point."))
     return offer, offer_point

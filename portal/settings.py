@@ -179,6 +179,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if REDIS_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"  # kombu's, with one publishing client (see portal/broker.py)
 
 # Notifications still undelivered after this many seconds are picked up again.
 NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("NOTIFICATION_SWEEP_AFTER_SECONDS", default=300)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lunch import selectors, services
-from lunch.models import Merchant, SubsidyPolicy, SubsidySpend
+from lunch.models import DailyOffer, Merchant, SubsidyPolicy, SubsidySpend
 from portal.models import StaffAssignment
 from tests.factories import NeighbourhoodFactory, ResidenceFactory, StationFactory, StreetFactory, UserFactory, make_staff
 from tests.lunch import factories as lf
@@ -183,6 +183,45 @@ def test_visible_offers_leave_out_suspended_and_unlicensed_merchants(street, lun
     assert [o.pk for o in selectors.offers_on(day)] == [shown.pk]
     assert not selectors.visible_offers().filter(pk__in=[suspended.pk, expired.pk]).exists()
     assert selectors.offer_days(timezone.localdate()) == [timezone.localdate(), day]
+
+
+def columns(instance):
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_the_order_pages_offer_read_is_the_querysets_in_one_statement(street, seller, lunch_point):
+    """offer_for_order is fixed SQL (portal.db.FixedRead): it must read what the queryset it stands for reads — every
+    column of the offer, meal, merchant, organisation, offer points and points, as the ORM converts them (aware times,
+    dates, booleans) — the active points only, by name, and nothing at all for an offer a visitor may not see."""
+    other = lf.point(street=street, name="A 安远路取餐点")
+    closed = lf.point(street=street, name="B 已停用取餐点")
+    made = lf.offer(seller=seller, points=[lunch_point, other, closed], point_quota=12)
+    made.manifest_sent_at = timezone.now()
+    made.save()
+    closed.is_active = False
+    closed.save()
+    lonely = lf.offer(seller=seller, points=[closed])
+    with CaptureQueriesContext(connection) as read:
+        offer = selectors.offer_for_order(made.pk)
+        shown = (offer.meal.name, offer.merchant.organisation.name, [op.point.name for op in offer.active_offer_points])
+    assert len(read) == 1
+    assert shown == (made.meal.name, seller.organisation.name, ["A 安远路取餐点", lunch_point.name])
+    expected = selectors.visible_offers().select_related("meal", "merchant__organisation").get(pk=made.pk)
+    assert columns(offer) == columns(expected) and offer.manifest_sent_at.tzinfo is not None
+    assert columns(offer.meal) == columns(expected.meal)
+    assert columns(offer.merchant) == columns(expected.merchant)
+    assert columns(offer.merchant.organisation) == columns(expected.merchant.organisation)
+    points = list(selectors._active_offer_points().filter(offer=made))
+    assert [columns(op) for op in offer.active_offer_points] == [columns(op) for op in points]
+    assert [columns(op.point) for op in offer.active_offer_points] == [columns(op.point) for op in points]
+    assert all(op.offer is offer for op in offer.active_offer_points)
+
+    assert selectors.offer_for_order(lonely.pk).active_offer_points == []
+    suspended = lf.offer(seller=lf.merchant(street=street, name="澳门陈光记", status=Merchant.Status.SUSPENDED), points=[lunch_point])
+    expired = lf.offer(seller=lf.merchant(street=street, name="盒马鲜生", licence_days=0), points=[lunch_point])  # expires today
+    for hidden in (suspended.pk, expired.pk, made.pk + 1000):
+        with pytest.raises(DailyOffer.DoesNotExist):
+            selectors.offer_for_order(hidden)
 
 
 def test_offer_days_are_today_and_the_next_four_with_offers(street, seller, lunch_point):

@@ -310,19 +310,19 @@ def test_ordering_places_the_order_and_takes_the_balance(client, worker, offer, 
 def test_an_order_reads_the_offer_once_and_a_sold_out_meal_sends_back_to_the_day_without_a_transaction(client, street, worker, offer, lunch_point):
     """What an order costs in SQL statements, and that a refusal of a sold-out meal queues behind no lock.
 
-    Placed: the session and the person, the offer and its points; then the transaction — the price (the policies
-    the person qualifies for, with the month's spend and today's subsidy, in one query), the order, the balance
-    taken (checked in the same UPDATE) and its debit, the audit row, the notification and its delivery, then the
-    budget and the portions counted — and its COMMIT (here, inside the test's transaction, a savepoint and its
-    release). Sixteen: the account is no longer read under a lock before the balance is updated (one statement
-    fewer); nothing in the transaction reads a row FOR UPDATE. The balance shown on the form is not read: the
-    order checks it in the statement that takes it.
+    Placed: the session and the person, the offer with its points (one statement); then the transaction — the
+    price (the policies the person qualifies for, with the month's spend and today's subsidy, in one query), the
+    order, the balance taken (checked in the same UPDATE) and its debit, the audit row, the notification and its
+    delivery, then the budget and the portions counted — and its COMMIT (here, inside the test's transaction, a
+    savepoint and its release). Fifteen: the account is no longer read under a lock before the balance is updated,
+    and the offer's points come in the offer's statement; nothing in the transaction reads a row FOR UPDATE. The
+    balance shown on the form is not read: the order checks it in the statement that takes it.
     """
     place(lf.office_worker(street=street, balance_fen=5000), offer, lunch_point)  # the month's first
     with CaptureQueriesContext(connection) as placed:
         assert post_order(client, offer, lunch_point).status_code == 302
     statements = [q["sql"].split()[0] for q in placed.captured_queries]
-    assert len(placed) == 16, "\n".join(q["sql"][:120] for q in placed.captured_queries)
+    assert len(placed) == 15, "\n".join(q["sql"][:120] for q in placed.captured_queries)
     assert not any("FOR UPDATE" in q["sql"] for q in placed.captured_queries)
     assert sum(1 for q in placed.captured_queries if "lunch_dailyoffer" in q["sql"] and q["sql"].startswith("SELECT")) == 1
 

@@ -370,6 +370,26 @@ def test_a_real_worker_sends_the_email_after_commit(settings, mailoutbox):
     assert [m.to for m in mailoutbox] == [[membership.user.email]]
 
 
+@pytest.mark.redis
+def test_publishing_goes_through_one_redis_client_and_every_message_lands(settings):
+    """portal.broker: kombu's Redis channel, but one client for every publish instead of a new one per message (a new
+    pool after a disconnect gets a new client); the messages reach the queue all the same."""
+    from portal.broker import Channel
+
+    with celery_configured(broker_url=settings.REDIS_URL, task_always_eager=False) as app:
+        app.control.purge()
+        for _ in range(3):
+            deliver_notification.apply_async(args=[0], retry=False)
+        assert app.control.purge() == 3
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            assert isinstance(channel, Channel)
+            publisher = channel._create_client()
+            assert channel._create_client() is publisher and publisher.connection_pool is channel.pool
+            channel._disconnect_pools()
+            assert channel._create_client() is not publisher and channel._create_client().connection_pool is channel.pool
+
+
 def test_enqueue_stops_at_the_first_publishing_failure(monkeypatch):
     """With the broker gone, each try would wait out the timeout: the rest are left to the sweep at once."""
     from portal import tasks
