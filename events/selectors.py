@@ -134,6 +134,7 @@ BOOKING_FIELDS = (
 # Event.objects.filter(status__in=VISIBLE_STATUSES).select_related("station", "series")
 #     .only(*BOOKING_FIELDS, "station__name", "series__whole_course")
 _EVENT_TO_BOOK = FixedRead(
+    "event_to_book",
     f"""SELECT {{event}}, {{station}}, {{series}}
     FROM events_event event
     JOIN stations_station station ON station.id = event.station_id

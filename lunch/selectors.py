@@ -88,6 +88,7 @@ def offers_on(day, *, point_ids=None):
 # visible_offers().select_related("meal", "merchant__organisation") and _active_offer_points() read, in one statement
 # (tests/lunch/test_selectors.py holds the two together). The points without their stations: the order page doesn't name them.
 _OFFER_FOR_ORDER = FixedRead(
+    "lunch_offer_for_order",
     """SELECT {offer}, {meal}, {merchant}, {organisation}, {offer_point}, {point}
     FROM lunch_dailyoffer offer
     JOIN lunch_meal meal ON meal.id = offer.meal_id

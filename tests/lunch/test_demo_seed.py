@@ -243,7 +243,10 @@ def test_running_it_again_creates_nothing_and_changes_nothing(seeded):
 
 def test_a_run_on_a_later_day_adds_that_days_offers_and_keeps_the_books(seeded, monkeypatch):
     first_days = set(DailyOffer.objects.values_list("date", flat=True))
-    later = timezone.now() + timedelta(days=1)
+    # The next day whose run has a workday to add: tomorrow, unless tomorrow's lunch days are today's (a run on a
+    # Saturday, say, offers the same workdays as a run on the Friday before).
+    later = next(timezone.now() + timedelta(days=n) for n in range(1, 8)
+                 if set(lunch_seed.lunch_days(local_now(timezone.now() + timedelta(days=n)).date()).values()) - first_days)
     monkeypatch.setattr(lunch_seed, "local_now", lambda now=None: local_now(now or later))
     monkeypatch.setattr(lunch_seed, "timezone", SimpleNamespace(now=lambda: later))
 

@@ -98,8 +98,9 @@ def test_the_weekly_quota_is_counted_per_week():
     user = UserFactory()
     organisation = MembershipFactory(user=user, verified=True).organisation
     ReservationQuota.objects.create(station=area.station, organisation=organisation, hours_per_week=2)
-    # The second week already has 1 hour of this organisation at the station.
-    reservation_request(area=area, user=user, organisation=organisation, starts_at=shanghai_at(10, 9), ends_at=shanghai_at(10, 10),
+    # The second week already has 1 hour of this organisation at the station: the morning of the second date itself, so it
+    # is that date's week whatever weekday the test runs on.
+    reservation_request(area=area, user=user, organisation=organisation, starts_at=shanghai_at(9, 9), ends_at=shanghai_at(9, 10),
                         purpose="周会")
     outcomes = weekly(area, user, 3, organisation=organisation)
     assert [o.is_free for o in outcomes] == [True, False, True]
