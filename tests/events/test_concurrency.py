@@ -3,6 +3,7 @@
 The control switches the event lock off and shows the race does happen, so we know these tests can see it.
 """
 
+import threading
 from collections import Counter
 from functools import partial
 
@@ -175,14 +176,32 @@ def test_control_without_its_guard_bookers_race_for_the_same_seats(request, guar
 def _give_back_while_others_join_an_empty_waiting_list(monkeypatch):
     """Ten holders give their seats back while twenty others book the full event, whose waiting list is empty.
 
-    The newcomers read the event full; their writes are held back long enough for the seats to come free first.
+    The newcomers read the event full; each holds its write back until every seat has been given back (a slow request
+    would), so the seats come free between their read and their write on every run, however fast the machine is.
     """
-    slow_down(monkeypatch, Booking.objects, "create", 0.15)
+    given_back, left = threading.Event(), [CAPACITY]
+    counting = threading.Lock()
+    write_booking = Booking.objects.create
+
+    def write_once_the_seats_are_back(*args, **kwargs):
+        assert given_back.wait(timeout=30), "the seats were not given back"
+        return write_booking(*args, **kwargs)
+
+    def give_back(booking):
+        try:
+            return booking_cancel(booking_id=booking.pk, user=booking.user)
+        finally:
+            with counting:
+                left[0] -= 1
+                if not left[0]:
+                    given_back.set()
+
     event = EventFactory(capacity=CAPACITY)
     holders = [book(event) for _ in range(CAPACITY)]
+    monkeypatch.setattr(Booking.objects, "create", write_once_the_seats_are_back)
     event.refresh_from_db()  # the newcomers read it full, as the event page's read would
     newcomers = UserFactory.create_batch(20)
-    calls = [partial(booking_cancel, booking_id=b.pk, user=b.user) for b in holders]
+    calls = [partial(give_back, b) for b in holders]
     calls += [partial(booking_create, event=event, user=person) for person in newcomers]
     return event, run_concurrently(calls, refusals=EventError)
 
