@@ -66,8 +66,10 @@ class FixedRead:
     On PostgreSQL the statement is also planned once per connection, not on every run: it is PREPAREd as `name` the
     first time a connection runs it (not logged, so a test counting a request's statements counts the same ones
     whatever ran before on its connection), then run with EXECUTE. A read joining six tables, or choosing between
-    EXISTS subqueries, took PostgreSQL 0.4–0.8 ms to plan each time against 0.1 ms to run. A pooler that hands one
-    client's statements to several server connections (PgBouncer in transaction mode) would need this switched off.
+    EXISTS subqueries, took PostgreSQL 0.4–0.8 ms to plan each time against 0.1 ms to run. The portal connects to
+    PostgreSQL directly; a pooler that hands one client's statements to several server connections (PgBouncer in
+    transaction mode) would find a statement prepared on one of them missing on another: such a deployment needs a
+    switch for this, which there is not yet.
 
     The tests of each read hold its answers to the queryset it stands for.
     """
