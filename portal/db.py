@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -68,8 +69,8 @@ class FixedRead:
     whatever ran before on its connection), then run with EXECUTE. A read joining six tables, or choosing between
     EXISTS subqueries, took PostgreSQL 0.4–0.8 ms to plan each time against 0.1 ms to run. The portal connects to
     PostgreSQL directly; a pooler that hands one client's statements to several server connections (PgBouncer in
-    transaction mode) would find a statement prepared on one of them missing on another: such a deployment needs a
-    switch for this, which there is not yet.
+    transaction mode) would find a statement prepared on one of them missing on another: such a deployment sets
+    DB_PREPARED_READS off, and each run then sends the SQL itself, planned every time.
 
     The tests of each read hold its answers to the queryset it stands for.
     """
@@ -79,11 +80,12 @@ class FixedRead:
         self._template = sql
         self._extra = extra  # how many columns come after the models'
         self._models = models  # alias -> model, in the order their columns come in a row
-        # database vendor -> (sql, parameter order, [(model, attnames, start, stop, pk position, [(position, converters, column)])])
+        # (database vendor, prepared?) -> (sql, parameter order, [(model, attnames, start, stop, pk position, [(position, converters, column)])])
         self._prepared = {}
 
     def _prepare(self):
-        key = connection.vendor
+        prepare = connection.vendor == "postgresql" and getattr(settings, "DB_PREPARED_READS", True)
+        key = (connection.vendor, prepare)
         if key not in self._prepared:
             columns, parts, start = {}, [], 0
             for alias, model in self._models.items():
@@ -106,7 +108,7 @@ class FixedRead:
                 start += len(fields)
             sql = self._template.format(**columns)
             order = None
-            if key == "postgresql":
+            if prepare:
                 sql, order = _numbered(sql)
             self._prepared[key] = (sql, order, parts)
         return self._prepared[key]

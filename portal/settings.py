@@ -102,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hot paths' fixed reads are PREPAREd once per PostgreSQL connection (portal/db.py). Behind a pooler that hands one
+# client's statements to several server connections (PgBouncer in transaction mode), switch this off.
+DB_PREPARED_READS = env.bool("DB_PREPARED_READS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

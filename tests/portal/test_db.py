@@ -60,3 +60,20 @@ def test_on_postgresql_it_is_prepared_once_per_connection_then_executed():
         assert cursor.fetchone() == (1,)
     connection.close()
     assert [d.pk for d, _s, _n in read(district.name, "")] == [district.pk]  # prepared again on the new connection
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the connection is closed and opened again
+def test_behind_a_transaction_pooler_the_switch_sends_the_sql_itself_and_prepares_nothing(settings):
+    settings.DB_PREPARED_READS = False
+    district = DistrictFactory(name="A 静安区")
+    StreetFactory(district=district, name="石门二路街道")
+    connection.close()  # a new connection: nothing prepared
+    with CaptureQueriesContext(connection) as sent:
+        rows = read(district.name, "")
+    assert [(d.pk, s.name, n) for d, s, n in rows] == [(district.pk, "石门二路街道", 1)]
+    assert [q["sql"].split()[0] for q in sent.captured_queries] == ["SELECT"]
+    assert connection.fixed_reads_prepared == set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)
