@@ -80,11 +80,12 @@ class FixedRead:
         self._template = sql
         self._extra = extra  # how many columns come after the models'
         self._models = models  # alias -> model, in the order their columns come in a row
-        # (database vendor, prepared?) -> (sql, parameter order, [(model, attnames, start, stop, pk position, [(position, converters, column)])])
+        # (database vendor, prepared?) -> (sql, or (PREPARE, EXECUTE); parameter order;
+        #                                  [(model, attnames, start, stop, pk position, [(position, converters, column)])])
         self._prepared = {}
 
     def _prepare(self):
-        prepare = connection.vendor == "postgresql" and getattr(settings, "DB_PREPARED_READS", True)
+        prepare = connection.vendor == "postgresql" and settings.DB_PREPARED_READS
         key = (connection.vendor, prepare)
         if key not in self._prepared:
             columns, parts, start = {}, [], 0
@@ -106,10 +107,11 @@ class FixedRead:
                 attnames = [field.attname for field in fields]
                 parts.append((model, attnames, start, start + len(fields), pk_position, conversions))
                 start += len(fields)
-            sql = self._template.format(**columns)
-            order = None
-            if prepare:
-                sql, order = _numbered(sql)
+            sql, order = self._template.format(**columns), None
+            if prepare:  # sql becomes the PREPARE; what runs is the EXECUTE with the parameters in `order`
+                numbered, order = _numbered(sql)
+                sql = (f"PREPARE {self.name} AS {numbered}",
+                       f"EXECUTE {self.name} ({', '.join(['%s'] * len(order))})" if order else f"EXECUTE {self.name}")
             self._prepared[key] = (sql, order, parts)
         return self._prepared[key]
 
@@ -117,14 +119,15 @@ class FixedRead:
         if order is None:
             cursor.execute(sql, params)
             return
+        prepare, execute = sql
+        # Set by _forget_prepared at each connect; missing only on a connection opened before this module was imported.
         prepared = getattr(connection, "fixed_reads_prepared", None)
         if prepared is None:
             prepared = connection.fixed_reads_prepared = set()
         if self.name not in prepared:
-            cursor.cursor.execute(f"PREPARE {self.name} AS {sql}")  # psycopg's own cursor: see the class's docstring
+            cursor.cursor.execute(prepare)  # psycopg's own cursor: see the class's docstring
             prepared.add(self.name)
-        values = [params[key] for key in order]
-        cursor.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {self.name}", values)
+        cursor.execute(execute, [params[key] for key in order])
 
     def rows(self, params):
         """Every row of the read with `params` (a list for %s, a dict for %(name)s): a tuple of instances (or None), one
